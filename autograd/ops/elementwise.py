@@ -1,0 +1,502 @@
+"""Elementwise ops: arithmetic, exp/log, trigonometry and activations.
+
+Each op is a forward and a backward side by side. Binary ops broadcast like
+NumPy; their backward sums the gradient back over the broadcast axes
+(`unbroadcast`). Backward formulas use operators and `self.xp`, so the same
+line runs on arrays and, under create_graph=True, on tensors.
+
+    >>> y = autograd.tanh(x) * 2 + 1
+"""
+import math
+
+import numpy
+
+from .. import backend
+from ..graph import Function
+from .registry import (declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
+                       away_from, uniform, Sample)
+
+
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
+           "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus", "erf", "maximum", "minimum",
+           "clip", "where", "astype", "to_device", "sign", "unbroadcast", "Function"]
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`: broadcasting copied values, so their gradients add up.
+
+    >>> unbroadcast(ones((4, 2, 3)), (2, 1)).shape      # (2, 1), each entry 4*3 = 12
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
+                                       if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _shape(x):
+    return x.shape if hasattr(x, "shape") else ()
+
+
+class BinaryFunction(Function):
+    """An op of two broadcast inputs: backward computes `grads` and unbroadcasts them."""
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        grad_a, grad_b = self.grads(grad, need_a, need_b)
+        a, b = self.inputs
+        return (unbroadcast(grad_a, a.shape) if need_a else None,
+                unbroadcast(grad_b, b.shape) if need_b else None)
+
+
+class Add(BinaryFunction):
+    def forward(self, a, b):
+        return a + b
+
+    def grads(self, grad, need_a, need_b):
+        return grad, grad
+
+
+class Sub(BinaryFunction):
+    def forward(self, a, b):
+        return a - b
+
+    def grads(self, grad, need_a, need_b):
+        return grad, (-grad if need_b else None)
+
+
+class Mul(BinaryFunction):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.saved_tensors
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(BinaryFunction):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.saved_tensors
+        grad_a = grad / b
+        return grad_a, (-grad_a * a / b if need_b else None)
+
+
+class Pow(BinaryFunction):
+    """a ** b, for a tensor and a number or two tensors."""
+
+    def forward(self, a, b):
+        y = a ** b
+        self.save_for_backward(a, b, y)
+        return y
+
+    def grads(self, grad, need_a, need_b):
+        a, b, y = self.saved_tensors
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:  # d(a^b)/db = a^b log a; a Python base keeps Python's log (no float64 promotion)
+            log_a = math.log(a) if isinstance(a, (int, float)) else self.xp.log(a)
+            grad_b = grad * y * log_a
+        return grad_a, grad_b
+
+
+class Maximum(BinaryFunction):
+    """Elementwise max; at ties each input gets half the gradient (as in PyTorch)."""
+
+    def forward(self, a, b):
+        y = backend.get_array_module(a).maximum(a, b)
+        self.save_for_backward(_tie_split(a > b, a == b, y))
+        return y
+
+    def grads(self, grad, need_a, need_b):
+        share_a, = self.saved_tensors
+        return grad * share_a, grad * (1 - share_a)
+
+
+class Minimum(BinaryFunction):
+    def forward(self, a, b):
+        y = backend.get_array_module(a).minimum(a, b)
+        self.save_for_backward(_tie_split(a < b, a == b, y))
+        return y
+
+    def grads(self, grad, need_a, need_b):
+        share_a, = self.saved_tensors
+        return grad * share_a, grad * (1 - share_a)
+
+
+def _tie_split(wins, ties, like):
+    """The share of the gradient that goes to the first input: 1 where it wins, 1/2 at ties."""
+    return (wins + 0.5 * ties).astype(like.dtype)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+class Exp(Function):
+    def forward(self, x):
+        y = backend.get_array_module(x).exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        y, = self.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.get_array_module(x).log(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        y = backend.get_array_module(x).sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        y, = self.saved_tensors
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        self.save_for_backward(xp.sign(x))
+        return xp.abs(x)
+
+    def backward(self, grad):
+        sign, = self.saved_tensors
+        return grad * sign
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.get_array_module(x).sin(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * self.xp.cos(x)
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.get_array_module(x).cos(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return -grad * self.xp.sin(x)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        y = backend.get_array_module(x).tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        y, = self.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        y = backend.namespace(x).sigmoid(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        y, = self.saved_tensors
+        return grad * y * (1 - y)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        y = backend.get_array_module(x).maximum(x, 0)
+        self.save_for_backward(y > 0)
+        return y
+
+    def backward(self, grad):
+        positive, = self.saved_tensors
+        return grad * positive
+
+
+class LeakyReLU(Function):
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        slope = backend.get_array_module(x).where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+        self.save_for_backward(slope)
+        return x * slope
+
+    def backward(self, grad):
+        slope, = self.saved_tensors
+        return grad * slope
+
+
+class ELU(Function):
+    """x for x > 0, alpha (e^x - 1) below; its slope below 0 is y + alpha."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        positive = x > 0
+        y = xp.where(positive, x, self.alpha * (xp.exp(xp.minimum(x, 0)) - 1)).astype(x.dtype)
+        self.save_for_backward(positive, y)
+        return y
+
+    def backward(self, grad):
+        positive, y = self.saved_tensors
+        return grad * self.xp.where(positive, 1.0, y + self.alpha)
+
+
+class Softplus(Function):
+    """log(1 + e^x), computed without overflow; its derivative is sigmoid(x)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.get_array_module(x).logaddexp(0, x).astype(x.dtype)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * self.xp.sigmoid(x)
+
+
+class Erf(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.erf(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * self.xp.exp(-x * x)
+
+
+class Clip(Function):
+    """Values limited to [low, high]; the gradient passes where x is inside (bounds included)."""
+
+    def __init__(self, low=None, high=None):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        inside = numpy.True_
+        if self.low is not None:
+            inside = inside & (x >= self.low)
+        if self.high is not None:
+            inside = inside & (x <= self.high)
+        self.save_for_backward(inside)
+        return backend.get_array_module(x).clip(x, self.low, self.high)
+
+    def backward(self, grad):
+        inside, = self.saved_tensors
+        return grad * inside
+
+
+class Where(Function):
+    """condition ? a : b, with a constant boolean condition."""
+
+    def forward(self, condition, a, b):
+        self.save_for_backward(condition)
+        return backend.get_array_module(condition).where(condition, a, b)
+
+    def backward(self, grad):
+        condition, = self.saved_tensors
+        _, a, b = self.inputs
+        need_a, need_b = self.needs_input_grad[1:]
+        zero = grad * 0
+        return (None,
+                unbroadcast(self.xp.where(condition, grad, zero), a.shape) if need_a else None,
+                unbroadcast(self.xp.where(condition, zero, grad), b.shape) if need_b else None)
+
+
+class AsType(Function):
+    def __init__(self, dtype):
+        self.dtype = numpy.dtype(dtype)
+
+    def forward(self, x):
+        self.input_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.input_dtype)
+
+
+class ToDevice(Function):
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.input_device = backend.device_of(x)
+        return backend.to_device(x, self.device)
+
+    def backward(self, grad):
+        if hasattr(grad, "creator"):  # a tensor under create_graph
+            return to_device(grad, self.input_device)
+        return backend.to_device(grad, self.input_device)
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def add(a, b): return Add()(a, b)
+def sub(a, b): return Sub()(a, b)
+def mul(a, b): return Mul()(a, b)
+def div(a, b): return Div()(a, b)
+def pow(a, b): return Pow()(a, b)  # noqa: A001 (NumPy's name)
+def neg(x): return Neg()(x)
+def exp(x): return Exp()(x)
+def log(x): return Log()(x)
+def sqrt(x): return Sqrt()(x)
+def abs(x): return Abs()(x)  # noqa: A001
+def sin(x): return Sin()(x)
+def cos(x): return Cos()(x)
+def tanh(x): return Tanh()(x)
+def sigmoid(x): return Sigmoid()(x)
+def relu(x): return ReLU()(x)
+def softplus(x): return Softplus()(x)
+def erf(x): return Erf()(x)
+def maximum(a, b): return Maximum()(a, b)
+def minimum(a, b): return Minimum()(a, b)
+def leaky_relu(x, negative_slope=0.01): return LeakyReLU(negative_slope)(x)
+def elu(x, alpha=1.0): return ELU(alpha)(x)
+def astype(x, dtype): return AsType(dtype)(x)
+def to_device(x, device): return ToDevice(backend.check_device(device))(x)
+
+
+def clip(x, min=None, max=None):  # noqa: A002 (NumPy's argument names)
+    """Limit values to [min, max] (either may be None)."""
+    return Clip(min, max)(x)
+
+
+def where(condition, a, b):
+    """Pick from `a` where `condition` holds, else from `b`; gradients flow to a and b."""
+    condition = condition.data if hasattr(condition, "creator") else condition
+    return Where()(condition, a, b)
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def selu(x):
+    """Self-normalising ELU: scale * elu(x, alpha) with the constants of Klambauer et al."""
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+def gelu(x, approximate="none"):
+    """x Φ(x), with the Gaussian CDF Φ exact ('none', via erf) or its tanh approximation."""
+    if approximate == "tanh":
+        inner = (x + 0.044715 * x ** 3) * math.sqrt(2 / math.pi)
+        return 0.5 * x * (1 + tanh(inner))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+    return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
+
+
+def sign(x):
+    """-1, 0 or 1 elementwise; not differentiable (its gradient is zero almost everywhere)."""
+    from ..tensor import Tensor
+
+    data = x.data if isinstance(x, Tensor) else backend.as_array(x)
+    return Tensor._from_op(backend.get_array_module(data).sign(data), None, 0)
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def _np_sigmoid(x):
+    return 1 / (1 + numpy.exp(-x))
+
+
+def _np_erf(x):
+    return numpy.vectorize(math.erf)(x) if numpy.ndim(x) else numpy.asarray(math.erf(float(x)))
+
+
+def _np_elu(x, alpha=1.0):
+    return numpy.where(x > 0, x, alpha * (numpy.exp(x) - 1))
+
+
+def _positive(rng, shape, low=0.5, high=2.0):
+    return rng.uniform(low, high, size=shape)
+
+
+def _kinks_at_zero(rng, shape, low=-2.0, high=2.0):
+    return away_from(rng, shape, (0.0,), low, high)
+
+
+for _name, _fn, _ref in [("add", add, numpy.add), ("sub", sub, numpy.subtract),
+                         ("mul", mul, numpy.multiply)]:
+    declare(_name, _fn, _ref, binary_samples(), shaped=binary_shaped(), arity=2)
+
+declare("div", div, numpy.divide, binary_samples(0.5, 2.0), shaped=binary_shaped(0.5, 2.0), arity=2)
+declare("pow", pow, numpy.power,
+        lambda rng: [Sample((_positive(rng, (3,)), 2.0), description="x ** 2"),
+                     Sample((_positive(rng, (2, 3)), -1.5), description="x ** -1.5"),
+                     Sample((2.0, uniform(rng, (3,))), description="2 ** x"),
+                     *binary_samples(0.5, 2.0)(rng)],
+        shaped=binary_shaped(0.5, 2.0), arity=2)
+declare("maximum", maximum, numpy.maximum, binary_samples(make=lambda rng, s, low, high: _distinct_pair(rng, s)),
+        shaped=binary_shaped(make=lambda rng, s, low, high: _distinct_pair(rng, s)), arity=2)
+declare("minimum", minimum, numpy.minimum, binary_samples(make=lambda rng, s, low, high: _distinct_pair(rng, s)),
+        shaped=binary_shaped(make=lambda rng, s, low, high: _distinct_pair(rng, s)), arity=2)
+
+
+def _distinct_pair(rng, shape):
+    # values on a grid offset per call, so a and b never tie or come close
+    return rng.integers(-4, 5, size=shape) + rng.choice([0.25, 0.75])
+
+
+for _name, _fn, _ref, _low, _high, _make in [
+        ("neg", neg, numpy.negative, -2, 2, uniform),
+        ("exp", exp, numpy.exp, -2, 2, uniform),
+        ("log", log, numpy.log, 0.5, 3, uniform),
+        ("sqrt", sqrt, numpy.sqrt, 0.5, 3, uniform),
+        ("abs", abs, numpy.abs, -2, 2, _kinks_at_zero),
+        ("sin", sin, numpy.sin, -3, 3, uniform),
+        ("cos", cos, numpy.cos, -3, 3, uniform),
+        ("tanh", tanh, numpy.tanh, -2, 2, uniform),
+        ("sigmoid", sigmoid, _np_sigmoid, -4, 4, uniform),
+        ("relu", relu, lambda x: numpy.maximum(x, 0), -2, 2, _kinks_at_zero),
+        ("softplus", softplus, lambda x: numpy.log1p(numpy.exp(x)), -3, 3, uniform),
+        ("erf", erf, _np_erf, -2, 2, uniform),
+        ("selu", selu, lambda x: _SELU_SCALE * _np_elu(x, _SELU_ALPHA), -2, 2, _kinks_at_zero),
+        ("gelu", gelu, lambda x: 0.5 * x * (1 + _np_erf(x / math.sqrt(2))), -3, 3, uniform)]:
+    declare(_name, _fn, _ref, unary_samples(_low, _high, _make), shaped=unary_shaped(_low, _high, _make),
+            twice_differentiable=_name not in ("relu",))
+
+declare("leaky_relu", leaky_relu, lambda x, negative_slope=0.01: numpy.where(x > 0, x, negative_slope * x),
+        unary_samples(make=_kinks_at_zero, negative_slope=0.1), shaped=unary_shaped(make=_kinks_at_zero),
+        twice_differentiable=False)
+declare("elu", elu, _np_elu, unary_samples(make=_kinks_at_zero, alpha=0.7), shaped=unary_shaped(make=_kinks_at_zero))
+declare("clip", clip, lambda x, min=None, max=None: numpy.clip(x, min, max),
+        lambda rng: [Sample((away_from(rng, s, (-0.5, 0.8)),), {"min": -0.5, "max": 0.8}) for s in [(3,), (2, 4)]]
+        + [Sample((away_from(rng, (5,), (0.0,)),), {"min": 0.0})],
+        twice_differentiable=False)
+declare("where", lambda c, a, b: where(c, a, b), numpy.where,
+        lambda rng: [Sample((rng.random((2, 3)) > 0.5, uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
+                     Sample((rng.random((2, 3)) > 0.5, uniform(rng, (3,)), uniform(rng, (2, 1))), description="broadcast")])
+declare("astype", lambda x: astype(x, numpy.float64), lambda x: x.astype(numpy.float64), unary_samples())
+declare("to_device", lambda x: to_device(x, "cpu"), lambda x: x, unary_samples())
+declare("sign", sign, numpy.sign, unary_samples(make=_kinks_at_zero), differentiable=False)

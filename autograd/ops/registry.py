@@ -1,0 +1,111 @@
+"""Every op is declared once here; the test suite derives its checks from the declaration.
+
+A declaration names the op, the function users call, an independent NumPy
+reference of its forward, and a generator of sample inputs that are safe for
+the op's domain (positive for log, away from kinks for abs and relu, ...).
+From that, tests/test_ops.py generates for every op: forward against the
+reference, gradcheck, gradgradcheck (when twice differentiable), a
+broadcasting case and hypothesis-drawn shapes.
+
+    >>> declare("exp", exp, numpy.exp, samples=unary_samples(-2, 2), shaped=unary_shaped(-2, 2))
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy
+
+
+@dataclass
+class Sample:
+    """One call of an op: float ndarrays in `args` become tensors that require grad."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    description: str = ""
+
+    def __repr__(self):
+        shapes = [getattr(a, "shape", a) for a in self.args]
+        return f"Sample({self.description or shapes}, {self.kwargs})"
+
+
+@dataclass
+class OpInfo:
+    name: str
+    function: Callable                   # takes tensors (and settings), returns tensor(s)
+    reference: Callable                  # takes arrays, returns the expected array(s)
+    samples: Callable                    # rng -> list[Sample]
+    shaped: Optional[Callable] = None    # (rng, *shapes) -> Sample, for hypothesis-drawn shapes
+    arity: int = 1                       # how many mutually broadcastable shapes `shaped` takes
+    differentiable: bool = True
+    twice_differentiable: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+
+REGISTRY = {}
+
+
+def declare(name, function, reference, samples, **options):
+    """Register an op's declaration under its public name."""
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} is declared twice")
+    REGISTRY[name] = OpInfo(name, function, reference, samples, **options)
+    return REGISTRY[name]
+
+
+# ---------------------------------------------------------------- sample helpers
+
+
+def uniform(rng, shape, low=-2.0, high=2.0):
+    return rng.uniform(low, high, size=shape)
+
+
+def away_from(rng, shape, points=(0.0,), low=-2.0, high=2.0, margin=0.1):
+    """Uniform values, none within `margin` of a kink in `points` (for abs, relu, max...)."""
+    x = rng.uniform(low, high, size=shape)
+    for p in points:
+        near = numpy.abs(x - p) < margin
+        x = numpy.where(near, p + numpy.sign(x - p + 1e-12) * (margin + rng.uniform(0, margin, size=shape)), x)
+    return x
+
+
+def distinct(rng, shape, low=-2.0, high=2.0, gap=0.05):
+    """Values that differ pairwise by at least `gap` (no ties for max/min/sort-like ops)."""
+    n = int(numpy.prod(shape, dtype=numpy.int64))
+    values = low + gap * rng.permutation(max(n, 1))[:n] + rng.uniform(0, gap / 4, size=n)
+    return values.reshape(shape)
+
+
+SHAPES = [(), (3,), (2, 3), (2, 1, 4)]
+
+
+def unary_samples(low=-2.0, high=2.0, make=uniform, **kwargs):
+    def samples(rng):
+        return [Sample((make(rng, s, low=low, high=high),), dict(kwargs)) for s in SHAPES]
+
+    return samples
+
+
+def unary_shaped(low=-2.0, high=2.0, make=uniform, **kwargs):
+    def shaped(rng, shape):
+        return Sample((make(rng, shape, low=low, high=high),), dict(kwargs))
+
+    return shaped
+
+
+def binary_samples(low=-2.0, high=2.0, make=uniform, **kwargs):
+    pairs = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((4, 1, 3), (2, 1))]
+
+    def samples(rng):
+        return [Sample((make(rng, a, low=low, high=high), make(rng, b, low=low, high=high)), dict(kwargs),
+                       f"{a} with {b}") for a, b in pairs]
+
+    return samples
+
+
+def binary_shaped(low=-2.0, high=2.0, make=uniform, **kwargs):
+    def shaped(rng, shape_a, shape_b):
+        return Sample((make(rng, shape_a, low=low, high=high), make(rng, shape_b, low=low, high=high)),
+                      dict(kwargs))
+
+    return shaped
