@@ -21,6 +21,8 @@ import heapq
 import itertools
 import weakref
 
+import numpy
+
 from . import backend
 from .errors import GraphError, ShapeError, DeviceError
 
@@ -202,7 +204,7 @@ class Function:
         except (ValueError, TypeError) as error:
             raise _explain_failure(self, args, error) from error
 
-        if type(outputs) is not tuple and not hasattr(outputs, "__array_priority__") and hasattr(outputs, "dtype"):
+        if isinstance(outputs, numpy.generic):
             outputs = self._scalar_output_as_array(outputs)
 
         if not (GradMode.enabled and True in needs_grad):
