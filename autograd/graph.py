@@ -24,6 +24,7 @@ import weakref
 import numpy
 
 from . import backend
+from .backend import numpy_namespace
 from .errors import GraphError, ShapeError, DeviceError
 
 # ---------------------------------------------------------------- grad mode
@@ -342,16 +343,27 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
 
             # Backward formulas run on arrays, or on tensors when building a graph of the backward.
             node._create_graph = create_graph
-            node.xp = ops if create_graph else backend.namespace(grads[0])
+            g = grads[0]
+            node.xp = ops if create_graph else numpy_namespace if type(g) is numpy.ndarray else backend.namespace(g)
             input_grads = node.backward(*grads)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
 
             for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
-                if needed and g is not None:
-                    if g.shape != x.shape:
-                        raise ShapeError(f"{node.name}.backward returned a gradient of shape "
-                                         f"{tuple(g.shape)} for an input of shape {x.shape}")
+                if not needed or g is None:
+                    continue
+                if g.shape != x.data.shape:
+                    raise ShapeError(f"{node.name}.backward returned a gradient of shape "
+                                     f"{tuple(g.shape)} for an input of shape {x.shape}")
+                producer = x.creator
+                if producer is not None and len(producer._outputs) == 1:  # the common case, inlined
+                    slots = node_grads.get(producer)
+                    if slots is None:
+                        node_grads[producer] = [g]
+                        heapq.heappush(heap, (-producer.sequence_nr, producer))
+                    else:
+                        slots[0] = slots[0] + g
+                else:
                     send(x, g)
             if len(input_grads) != len(node.inputs):
                 raise GraphError(f"{node.name}.backward returned {len(input_grads)} gradients "

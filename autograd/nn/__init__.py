@@ -1,0 +1,14 @@
+"""Neural-network building blocks: modules, layers, losses, initializers.
+
+    >>> from autograd import nn
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    >>> loss = nn.MSELoss()(model(x), y)
+
+Parameter names and shapes follow PyTorch, so a PyTorch state dict of an
+equivalent architecture loads with
+`model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})`.
+"""
+from .module import Parameter, Module, ModuleList, ModuleDict
+from .layers import (Linear, Dense, Sequential, Dropout, LayerNorm, BatchNorm1d, Flatten, Identity, ReLU,
+                     Sigmoid, Tanh, SELU, GELU, ELU, LeakyReLU, Softplus, Softmax, LogSoftmax, activation)
+from . import init

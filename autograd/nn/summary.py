@@ -1,0 +1,89 @@
+"""Module.summary(): a Keras-style table of layers, output shapes and parameter counts.
+
+A batch of zeros goes through the model once (eval mode, no graph); a forward
+hook on every sub-module records the shape of what it returns.
+
+    >>> nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)).summary((64,))
+    Layer (type)              Output Shape          Param #
+    ========================================================
+    0 (Linear)                (None, 32)              2,080
+    ...
+"""
+import numpy
+
+from ..creation import zeros
+from ..graph import no_grad
+
+
+def _shape_text(output):
+    """(None, 32) for a tensor of shape (batch, 32); a list of those for tuples of tensors."""
+    if hasattr(output, "shape"):
+        return str(("None",) + tuple(output.shape[1:])).replace("'None'", "None").replace(",)", ")")
+    if isinstance(output, (tuple, list)):
+        return "[" + ", ".join(_shape_text(o) for o in output) + "]"
+    return "-"
+
+
+def summarize(model, input_shape, dtype=None, batch_size=2):
+    """The summary table of `model` for inputs of shape (batch_size, *input_shape), as a string."""
+    input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+    shapes = {}
+    handles = []
+    named = list(model.named_modules())
+    for name, module in named:
+        if module is model:
+            continue
+        handles.append(module.register_forward_hook(
+            lambda m, inputs, output, name=name: shapes.setdefault(name, _shape_text(output))))
+    device = next((p.device for p in model.parameters()), "cpu")
+    if dtype is None:
+        dtype = next((p.dtype for p in model.parameters()), None)
+    x = zeros(batch_size, *input_shape, dtype=dtype, device=device)
+    if x.dtype.kind in "iu" or (dtype is not None and numpy.dtype(dtype).kind in "iu"):
+        x = zeros(batch_size, *input_shape, dtype=dtype, device=device)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            output = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+
+    rows = []
+    seen = set()  # a tied parameter is counted once, where it first appears
+    for name, module in named:
+        if module is model:
+            continue
+        own = [p for p in module.parameters(recurse=False) if id(p) not in seen]
+        seen.update(id(p) for p in own)
+        is_leaf = not any(True for _ in module.children())
+        if not is_leaf and not own:
+            continue  # a container: its layers have their own rows
+        count = sum(p.size for p in own)
+        depth = name.count(".")
+        rows.append(("  " * depth + f"{name} ({type(module).__name__})", shapes.get(name, "-"), count))
+    # parameters owned by the model itself (not by a sub-module)
+    own = [p for p in model.parameters(recurse=False) if id(p) not in seen]
+    if own:
+        rows.append((f"({type(model).__name__})", _shape_text(output), sum(p.size for p in own)))
+
+    unique = list(model.parameters())
+    total = sum(p.size for p in unique)
+    trainable = sum(p.size for p in unique if p.requires_grad)
+    widths = (max([len("Layer (type)")] + [len(r[0]) for r in rows]) + 2,
+              max([len("Output Shape")] + [len(r[1]) for r in rows]) + 2,
+              max([len("Param #")] + [len(f"{r[2]:,}") for r in rows]))
+    line_width = sum(widths)
+    lines = [f'Model: "{type(model).__name__}"', "_" * line_width,
+             "Layer (type)".ljust(widths[0]) + "Output Shape".ljust(widths[1]) + "Param #".rjust(widths[2]),
+             "=" * line_width]
+    for layer, shape, count in rows:
+        lines.append(layer.ljust(widths[0]) + shape.ljust(widths[1]) + f"{count:,}".rjust(widths[2]))
+    lines += ["=" * line_width,
+              f"Total params: {total:,}",
+              f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}",
+              "_" * line_width]
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The two commands of the README, each of which sets everything up first:
+#   bash run.sh demo   trains the XOR network of the computation-graph chapter and writes its diagram
+#   bash run.sh test   runs the whole test suite (tests/ and the notebooks)
+# Everything is installed into ./.venv (created if missing) from the package registries.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+setup() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[viz,train,test]"
+}
+
+install_torch_oracle() {
+    # PyTorch is only an optional test oracle. Always pinned to 2.13.0, and only from a local CPU
+    # wheel: an unpinned or remote torch pulls gigabytes of CUDA packages.
+    if "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+        return
+    fi
+    local dirs wheel=""
+    dirs=$("$VENV/bin/python" -m pip config list 2>/dev/null | sed -n "s/.*find-links='\(.*\)'/\1/p" | tr ' ' '\n')
+    for dir in $dirs ${PIP_FIND_LINKS:-}; do
+        dir=${dir#file://}
+        for candidate in "$dir"/torch-2.13.0*-cp3*-linux_x86_64.whl "$dir"/torch-2.13.0*manylinux*x86_64.whl; do
+            if [ -f "$candidate" ]; then wheel=$candidate; break 2; fi
+        done
+    done
+    if [ -n "$wheel" ]; then
+        echo "installing the PyTorch oracle from $wheel"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" \
+            || echo "PyTorch oracle not installed; the tests that compare with it will skip"
+    else
+        echo "no local torch==2.13.0 CPU wheel found; the tests that compare with PyTorch will skip"
+    fi
+}
+
+case "${1:-}" in
+    demo)
+        setup
+        "$VENV/bin/python" -m autograd "${@:2}"
+        ;;
+    test)
+        setup
+        install_torch_oracle
+        "$VENV/bin/python" -m pytest -q -n 2 "${@:2}"
+        ;;
+    *)
+        echo "usage: bash run.sh demo|test [extra arguments]" >&2
+        exit 2
+        ;;
+esac
