@@ -9,7 +9,7 @@
 The engine is in graph.py, the tensor in tensor.py, the ops in ops/.
 """
 from .errors import (AutogradError, ShapeError, DeviceError, DTypeError, GraphError, GradcheckError,
-                     CheckpointError)
+                     CheckpointError, IndexOutOfRangeError, ArgumentError)
 from .backend import set_default_dtype, get_default_dtype, cuda_available
 from .graph import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, grad
 from .tensor import Tensor, tensor
@@ -18,6 +18,7 @@ from .creation import (zeros, ones, full, eye, arange, randn, rand, randint, zer
 from .ops import *  # noqa: F401,F403
 from .ops import PUBLIC_OPS
 from .gradcheck import gradcheck, gradgradcheck
+from .serialization import save, load
 
 __version__ = "0.1.0"
 

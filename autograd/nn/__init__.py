@@ -12,3 +12,12 @@ from .module import Parameter, Module, ModuleList, ModuleDict
 from .layers import (Linear, Dense, Sequential, Dropout, LayerNorm, BatchNorm1d, Flatten, Identity, ReLU,
                      Sigmoid, Tanh, SELU, GELU, ELU, LeakyReLU, Softplus, Softmax, LogSoftmax, activation)
 from . import init
+from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+from . import utils
+from .embedding import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
+from .vocab import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .seq2seq import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from .attention_plot import plot_attention  # noqa: F401

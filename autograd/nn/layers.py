@@ -48,7 +48,12 @@ class Linear(Module):
         self.out_features = out_features
         self.weight = Parameter(_empty(out_features, in_features, dtype=dtype, device=device))
         self.bias = Parameter(_empty(out_features, dtype=dtype, device=device)) if bias else None
-        self.activation = _activation_module(activation)
+        activation = _activation_module(activation)
+        if activation is not None and not any(True for _ in activation.parameters()):
+            # a parameter-free activation is a setting of this layer, not a sub-layer of its own
+            object.__setattr__(self, "activation", activation)
+        else:
+            self.activation = activation
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -69,7 +74,10 @@ class Linear(Module):
         return y
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        text = f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        if self.activation is not None and "activation" not in self._modules:
+            text += f", activation={self.activation!r}"
+        return text
 
 
 Dense = Linear

@@ -9,8 +9,6 @@ hook on every sub-module records the shape of what it returns.
     0 (Linear)                (None, 32)              2,080
     ...
 """
-import numpy
-
 from ..creation import zeros
 from ..graph import no_grad
 
@@ -24,6 +22,12 @@ def _shape_text(output):
     return "-"
 
 
+def _recorder(shapes, name):
+    def record(module, inputs, output):
+        shapes.setdefault(name, _shape_text(output))  # the first call, if a layer is used twice
+    return record
+
+
 def summarize(model, input_shape, dtype=None, batch_size=2):
     """The summary table of `model` for inputs of shape (batch_size, *input_shape), as a string."""
     input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
@@ -33,14 +37,11 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
     for name, module in named:
         if module is model:
             continue
-        handles.append(module.register_forward_hook(
-            lambda m, inputs, output, name=name: shapes.setdefault(name, _shape_text(output))))
+        handles.append(module.register_forward_hook(_recorder(shapes, name)))
     device = next((p.device for p in model.parameters()), "cpu")
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters()), None)
-    x = zeros(batch_size, *input_shape, dtype=dtype, device=device)
-    if x.dtype.kind in "iu" or (dtype is not None and numpy.dtype(dtype).kind in "iu"):
-        x = zeros(batch_size, *input_shape, dtype=dtype, device=device)
+    x = zeros(batch_size, *input_shape, dtype=dtype, device=device)  # integer dtypes: ids 0 for embeddings
     was_training = model.training
     model.eval()
     try:

@@ -457,15 +457,19 @@ declare("pow", pow, numpy.power,
                      Sample((2.0, uniform(rng, (3,))), description="2 ** x"),
                      *binary_samples(0.5, 2.0)(rng)],
         shaped=binary_shaped(0.5, 2.0), arity=2)
-declare("maximum", maximum, numpy.maximum, binary_samples(make=lambda rng, s, low, high: _distinct_pair(rng, s)),
-        shaped=binary_shaped(make=lambda rng, s, low, high: _distinct_pair(rng, s)), arity=2)
-declare("minimum", minimum, numpy.minimum, binary_samples(make=lambda rng, s, low, high: _distinct_pair(rng, s)),
-        shaped=binary_shaped(make=lambda rng, s, low, high: _distinct_pair(rng, s)), arity=2)
+def _untied_shaped(rng, shape_a, shape_b):
+    """a on the grid k + 1/4, b on k + 3/4: they never tie nor come closer than 1/2."""
+    a = numpy.asarray(rng.integers(-4, 5, size=shape_a) + 0.25, dtype=numpy.float64)
+    b = numpy.asarray(rng.integers(-4, 5, size=shape_b) + 0.75, dtype=numpy.float64)
+    return Sample((a, b), description=f"{shape_a} with {shape_b}")
 
 
-def _distinct_pair(rng, shape):
-    # values on a grid offset per call, so a and b never tie or come close
-    return rng.integers(-4, 5, size=shape) + rng.choice([0.25, 0.75])
+def _untied_samples(rng):
+    return [_untied_shaped(rng, a, b) for a, b in [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2))]]
+
+
+declare("maximum", maximum, numpy.maximum, _untied_samples, shaped=_untied_shaped, arity=2)
+declare("minimum", minimum, numpy.minimum, _untied_samples, shaped=_untied_shaped, arity=2)
 
 
 for _name, _fn, _ref, _low, _high, _make in [
@@ -497,6 +501,7 @@ declare("clip", clip, lambda x, min=None, max=None: numpy.clip(x, min, max),
 declare("where", lambda c, a, b: where(c, a, b), numpy.where,
         lambda rng: [Sample((rng.random((2, 3)) > 0.5, uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
                      Sample((rng.random((2, 3)) > 0.5, uniform(rng, (3,)), uniform(rng, (2, 1))), description="broadcast")])
-declare("astype", lambda x: astype(x, numpy.float64), lambda x: x.astype(numpy.float64), unary_samples())
+declare("astype", lambda x: astype(x, numpy.float64), lambda x: x.astype(numpy.float64), unary_samples(),
+        preserves_dtype=False)
 declare("to_device", lambda x: to_device(x, "cpu"), lambda x: x, unary_samples())
 declare("sign", sign, numpy.sign, unary_samples(make=_kinks_at_zero), differentiable=False)

@@ -38,6 +38,7 @@ class OpInfo:
     arity: int = 1                       # how many mutually broadcastable shapes `shaped` takes
     differentiable: bool = True
     twice_differentiable: bool = True
+    preserves_dtype: bool = True          # float32 in, float32 out (False for casts)
     atol: float = 1e-5
     rtol: float = 1e-3
 

@@ -1,1 +1,497 @@
-__all__ = []
+"""Shape ops: reshape, transpose, broadcast, concatenate, split, pad and indexing.
+
+None of these computes anything new: each only moves values around. So each
+backward moves the gradient back to where the values came from:
+
+    reshape     ──► reshape the gradient back        transpose ──► inverse transpose
+    broadcast   ──► sum over the copies              concatenate ──► cut the gradient in pieces
+    x[index]    ──► scatter the gradient into zeros at `index` (repeated indices add up)
+
+    >>> y = x.reshape(2, -1).T[:, ::2]
+"""
+import itertools
+import math
+
+import numpy
+
+from .. import backend
+from ..graph import Function
+from ..tensor import Tensor
+from .elementwise import unbroadcast
+from .registry import declare, uniform, Sample
+
+
+__all__ = ["reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "flatten",
+           "concatenate", "stack", "split", "pad", "getitem", "scatter_add"]
+
+
+def _array_like(x):
+    """Tensors and arrays pass; Python numbers and lists become arrays (as NumPy would take them)."""
+    return x if isinstance(x, Tensor) else backend.as_array(x)
+
+
+# ---------------------------------------------------------------- reshaping (same values, same order)
+
+
+class Reshape(Function):
+    """Same elements in the same order, another shape; the gradient is reshaped back.
+
+    Squeeze, ExpandDims and Flatten are reshapes too: they inherit this backward.
+    """
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape)
+
+
+class Squeeze(Reshape):
+    """Drop axes of size 1 (all of them, or those in `axis`)."""
+
+    def __init__(self, axis=None):
+        self.axis = axis
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.squeeze(self.axis)
+
+
+class ExpandDims(Reshape):
+    """Insert axes of size 1 at `axis`."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return backend.get_array_module(x).expand_dims(x, self.axis)
+
+
+class Flatten(Reshape):
+    """Merge the axes start_axis..end_axis (inclusive) into one."""
+
+    def __init__(self, start_axis=0, end_axis=-1):
+        self.start_axis, self.end_axis = start_axis, end_axis
+
+    def forward(self, x):
+        self.input_shape = shape = x.shape
+        if x.ndim == 0:
+            return x.reshape(1)
+        start, end = self.start_axis % x.ndim, self.end_axis % x.ndim
+        return x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+
+class Transpose(Function):
+    """Permute the axes (reverse them when `axes` is None); backward applies the inverse permutation."""
+
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, grad):
+        if self.axes is None:  # reversing is its own inverse
+            return grad.transpose()
+        inverse = [0] * len(self.axes)
+        for position, axis in enumerate(self.axes):
+            inverse[axis % len(self.axes)] = position
+        return grad.transpose(tuple(inverse))
+
+
+class SwapAxes(Function):
+    def __init__(self, axis1, axis2):
+        self.axis1, self.axis2 = axis1, axis2
+
+    def forward(self, x):
+        return x.swapaxes(self.axis1, self.axis2)
+
+    def backward(self, grad):
+        return grad.swapaxes(self.axis1, self.axis2)
+
+
+class BroadcastTo(Function):
+    """A read-only view that repeats x along new or size-1 axes; the copies' gradients add up."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return backend.get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.input_shape)
+
+
+# ---------------------------------------------------------------- joining and cutting
+
+
+def _slice_along(axis, start, stop):
+    """The index that selects start:stop on `axis` and everything on the axes before it."""
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+class Concatenate(Function):
+    """Join along an existing axis; each input gets back its own stretch of the gradient."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        axis = self.axis % xs[0].ndim if xs[0].ndim else self.axis
+        self.bounds = list(itertools.accumulate([x.shape[axis] for x in xs], initial=0))
+        self.axis = axis
+        return backend.get_array_module(xs[0]).concatenate(xs, axis=axis)
+
+    def backward(self, grad):
+        bounds = self.bounds
+        return tuple(grad[_slice_along(self.axis, bounds[i], bounds[i + 1])] if needed else None
+                     for i, needed in enumerate(self.needs_input_grad))
+
+
+class Stack(Function):
+    """Join along a new axis; input i gets the gradient's slice i on that axis."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.axis = self.axis % (xs[0].ndim + 1)
+        return backend.get_array_module(xs[0]).stack(xs, axis=self.axis)
+
+    def backward(self, grad):
+        before = (slice(None),) * self.axis
+        return tuple(grad[before + (i,)] if needed else None for i, needed in enumerate(self.needs_input_grad))
+
+
+class Split(Function):
+    """Cut into pieces along `axis` (NumPy's split); the pieces' gradients are concatenated back."""
+
+    def __init__(self, indices_or_sections, axis=0):
+        self.indices_or_sections, self.axis = indices_or_sections, axis
+
+    def forward(self, x):
+        return tuple(backend.get_array_module(x).split(x, self.indices_or_sections, axis=self.axis))
+
+    def backward(self, *grads):
+        return self.xp.concatenate(grads, axis=self.axis)
+
+
+class Pad(Function):
+    """Surround x with a constant; the gradient of the border is dropped, the interior passes."""
+
+    def __init__(self, pad_width, constant_values=0):
+        self.pad_width, self.constant_values = pad_width, constant_values
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        widths = numpy.broadcast_to(numpy.asarray(self.pad_width, dtype=numpy.int64), (x.ndim, 2)).tolist()
+        self.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return xp.pad(x, self.pad_width, mode="constant", constant_values=self.constant_values)
+
+    def backward(self, grad):
+        return grad[self.interior]
+
+
+# ---------------------------------------------------------------- indexing
+
+
+def _index_part(part, xp):
+    """One part of an index as NumPy takes it: tensors give their array, lists become arrays."""
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list):
+        return xp.asarray(part)
+    if xp is not numpy and isinstance(part, numpy.ndarray):
+        return xp.asarray(part)  # a CPU index for a GPU array
+    return part
+
+
+def _as_index(index, xp):
+    if type(index) is tuple:
+        return tuple([_index_part(part, xp) for part in index])
+    return _index_part(index, xp)
+
+
+def _repeats_possible(index):
+    """True when the index holds an integer array: then one element can be picked twice,
+    and the backward must add (scatter_add) instead of assign."""
+    parts = index if type(index) is tuple else (index,)
+    return any(getattr(part, "ndim", 0) > 0 and part.dtype.kind in "iu" for part in parts)
+
+
+def _scatter(shape, index, values, repeats):
+    """zeros(shape) with `values` added at `index`, on arrays."""
+    if repeats:
+        return backend.namespace(values).scatter_add(shape, index, values)
+    # no element is picked twice: a plain assignment is much faster than an add.at
+    out = backend.get_array_module(values).zeros(shape, dtype=values.dtype)
+    out[index] = values
+    return out
+
+
+class GetItem(Function):
+    """x[index]: basic slicing (ints, slices, None, ...), integer arrays and boolean masks.
+
+    Backward puts the gradient back where the elements came from, into zeros.
+    Integer arrays may pick an element several times (an embedding lookup of
+    a repeated word): then the gradients add up.
+    """
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x[self.index]
+
+    def backward(self, grad):
+        if isinstance(grad, Tensor):  # create_graph: the scatter must itself be differentiable
+            return self.xp.scatter_add(self.input_shape, self.index, grad)
+        return _scatter(self.input_shape, self.index, grad, _repeats_possible(self.index))
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with `values` added at `index`: the gradient of getitem, and its inverse.
+
+    Its own backward is getitem: each value moved to one place, so its
+    gradient is what arrives at that place.
+    """
+
+    def __init__(self, shape, index):
+        self.shape, self.index = tuple(shape), index
+
+    def forward(self, values):
+        return _scatter(self.shape, self.index, values, _repeats_possible(self.index))
+
+    def backward(self, grad):
+        return grad[self.index]
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def reshape(x, shape):
+    """Same elements, new shape; one axis may be -1 (inferred).
+
+    >>> autograd.arange(6.0).reshape(2, -1).shape             # (2, 3)
+    """
+    return Reshape(shape)(_array_like(x))
+
+
+def transpose(x, axes=None):
+    """Permute the axes (reverse them by default); `x.T` for a matrix.
+
+    >>> autograd.zeros(2, 3, 4).transpose(2, 0, 1).shape        # (4, 2, 3)
+    """
+    if axes is not None:
+        axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    return Transpose(axes)(_array_like(x))
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes.
+
+    >>> autograd.zeros(2, 3, 4).swapaxes(0, -1).shape           # (4, 3, 2)
+    """
+    return SwapAxes(axis1, axis2)(_array_like(x))
+
+
+def broadcast_to(x, shape):
+    """Repeat x to `shape` by NumPy's broadcasting rules (a read-only view).
+
+    >>> autograd.broadcast_to(autograd.tensor([1., 2.]), (3, 2)).shape   # (3, 2)
+    """
+    return BroadcastTo(tuple(shape) if not isinstance(shape, int) else (shape,))(_array_like(x))
+
+
+def squeeze(x, axis=None):
+    """Remove axes of size 1 (all of them, or only `axis`).
+
+    >>> autograd.zeros(2, 1, 3).squeeze(1).shape                # (2, 3)
+    """
+    return Squeeze(axis)(_array_like(x))
+
+
+def expand_dims(x, axis):
+    """Insert a size-1 axis at `axis` (PyTorch: unsqueeze).
+
+    >>> autograd.zeros(2, 3).expand_dims(0).shape               # (1, 2, 3)
+    """
+    return ExpandDims(axis)(_array_like(x))
+
+
+def flatten(x, start_axis=0, end_axis=-1):
+    """Merge axes start_axis..end_axis (inclusive) into one, as torch.flatten.
+
+    >>> autograd.zeros(8, 3, 4, 4).flatten(1).shape             # (8, 48)
+    """
+    return Flatten(start_axis, end_axis)(_array_like(x))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (axis=None: flatten them first, as NumPy).
+
+    >>> autograd.concatenate([autograd.zeros(2, 3), autograd.ones(1, 3)]).shape   # (3, 3)
+    """
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
+    return Concatenate(axis)(*tensors)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis.
+
+    >>> autograd.stack([autograd.zeros(3), autograd.ones(3)], axis=1).shape      # (3, 2)
+    """
+    return Stack(axis)(*tensors)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Cut into equal sections (an int) or at the given indices (a list); returns a list.
+
+    >>> a, b = autograd.split(autograd.zeros(4, 6), 2, axis=1)   # two (4, 3) tensors
+    """
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    return list(Split(indices_or_sections, axis)(_array_like(x)))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """Surround x with `constant_values`: pad_width is n, (before, after) or one pair per axis.
+
+    >>> autograd.pad(autograd.ones(2, 2), 1).shape              # (4, 4), zeros around
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is implemented, not {mode!r}")
+    return Pad(pad_width, constant_values)(_array_like(x))
+
+
+def getitem(x, index):
+    """x[index] with NumPy's rules: slices, ints, None, ..., integer arrays and boolean masks.
+
+    >>> W[autograd.tensor([0, 3, 0])]        # rows 0, 3, 0; row 0's gradient is the sum of two
+    """
+    x = _array_like(x)
+    data = x.data if isinstance(x, Tensor) else x
+    return GetItem(_as_index(index, backend.get_array_module(data)))(x)
+
+
+def scatter_add(shape, index, values):
+    """zeros(shape) with `values` added at `index` (repeated indices add up); the inverse of getitem.
+
+    `values` must have the shape of `zeros(shape)[index]`.
+
+    >>> autograd.scatter_add((3,), numpy.array([0, 0, 2]), autograd.ones(3))   # tensor([2., 0., 1.])
+    """
+    values = _array_like(values)
+    data = values.data if isinstance(values, Tensor) else values
+    return ScatterAdd(shape, _as_index(index, backend.get_array_module(data)))(values)
+
+
+# ---------------------------------------------------------------- declarations
+
+declare("reshape", reshape, numpy.reshape,
+        lambda rng: [Sample((uniform(rng, (2, 3)), (3, 2))), Sample((uniform(rng, (2, 3, 4)), (4, -1))),
+                     Sample((uniform(rng, (6,)), (1, 2, 1, 3))), Sample((uniform(rng, ()), (1, 1)))],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (-1,) + (1,) * int(rng.integers(0, 3)))))
+declare("transpose", transpose, numpy.transpose,
+        lambda rng: [Sample((uniform(rng, (2, 3)),)), Sample((uniform(rng, (2, 3, 4)), (2, 0, 1))),
+                     Sample((uniform(rng, (2, 3, 4)), (-1, 0, -2)), description="negative axes"),
+                     Sample((uniform(rng, (2, 3, 4)),), description="reversed")],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), tuple(int(a) for a in rng.permutation(len(shape))))))
+declare("swapaxes", swapaxes, numpy.swapaxes,
+        lambda rng: [Sample((uniform(rng, (2, 3)), 0, 1)), Sample((uniform(rng, (2, 3, 4)), 0, -1))])
+declare("broadcast_to", broadcast_to, numpy.broadcast_to,
+        lambda rng: [Sample((uniform(rng, (3,)), (2, 3))), Sample((uniform(rng, (2, 1)), (4, 2, 3))),
+                     Sample((uniform(rng, ()), (2, 2)))],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (2,) + tuple(shape))))
+declare("squeeze", squeeze, numpy.squeeze,
+        lambda rng: [Sample((uniform(rng, (2, 1, 3, 1)),)), Sample((uniform(rng, (2, 1, 3)),), {"axis": 1}),
+                     Sample((uniform(rng, (1, 3, 1)),), {"axis": (0, -1)})])
+declare("expand_dims", expand_dims, numpy.expand_dims,
+        lambda rng: [Sample((uniform(rng, (2, 3)), 0)), Sample((uniform(rng, (2, 3)), -1)),
+                     Sample((uniform(rng, (3,)), (0, 2)))],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(-len(shape) - 1, len(shape) + 1)))))
+
+
+def _np_flatten(x, start_axis=0, end_axis=-1):
+    if x.ndim == 0:
+        return x.reshape(1)
+    start, end = start_axis % x.ndim, end_axis % x.ndim
+    return x.reshape(x.shape[:start] + (int(numpy.prod(x.shape[start:end + 1])),) + x.shape[end + 1:])
+
+
+declare("flatten", flatten, _np_flatten,
+        lambda rng: [Sample((uniform(rng, (2, 3, 4)),)), Sample((uniform(rng, (2, 3, 4, 2)), 1)),
+                     Sample((uniform(rng, (2, 3, 4, 2)), 1, -2)), Sample((uniform(rng, ()),))],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape),)))
+declare("concatenate", lambda *xs, axis=0: concatenate(xs, axis), lambda *xs, axis=0: numpy.concatenate(xs, axis),
+        lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (1, 3)))),
+                     Sample((uniform(rng, (2, 1)), uniform(rng, (2, 3)), uniform(rng, (2, 2))), {"axis": -1}),
+                     Sample((uniform(rng, (2, 3)), uniform(rng, (4,))), {"axis": None}, "axis=None")])
+declare("stack", lambda *xs, axis=0: stack(xs, axis), lambda *xs, axis=0: numpy.stack(xs, axis),
+        lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
+                     Sample((uniform(rng, (3,)), uniform(rng, (3,)), uniform(rng, (3,))), {"axis": -1}),
+                     Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3))), {"axis": 1})],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), uniform(rng, shape))))
+declare("split", split, numpy.split,
+        lambda rng: [Sample((uniform(rng, (4, 3)), 2)), Sample((uniform(rng, (2, 6)), [1, 4]), {"axis": 1}),
+                     Sample((uniform(rng, (3, 2, 3)), 3), {"axis": -1})])
+declare("pad", pad, numpy.pad,
+        lambda rng: [Sample((uniform(rng, (2, 3)), 1)), Sample((uniform(rng, (2, 3)), ((0, 1), (2, 0)))),
+                     Sample((uniform(rng, (2, 2, 3)), (1, 2)), {"constant_values": 1.5}),
+                     Sample((uniform(rng, (3,)), ((2, 1),)))],
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(0, 3)))))
+
+_INDICES = [
+    (2, 2), (2, -1), (2, slice(1, None)), (3, (slice(None), 1)), (3, (slice(None, None, -1), slice(2))),
+    (2, (None, Ellipsis, 0)), (3, (Ellipsis, slice(None, None, -2))), (4, (0, slice(1, 3), None)),
+    (2, numpy.array([0, 2, 0, 0])), (3, (slice(None), numpy.array([[1, 1], [0, 3]]))),
+    (3, (numpy.array([0, 1, 1]), numpy.array([3, 3, 0]))), (2, [1, 1, 0]),
+    (3, (numpy.array([1, 0]), slice(None), numpy.array([2, 2]))),
+]
+
+
+def _index_samples(rng):
+    shapes = {2: (3, 4), 3: (2, 4, 5), 4: (3, 4, 5, 2)}
+    samples = []
+    for rank, index in _INDICES:
+        samples.append(Sample((uniform(rng, shapes[rank]), index), description=repr(index)))
+    mask = numpy.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
+    samples.append(Sample((uniform(rng, (3, 4)), mask), description="boolean mask"))
+    samples.append(Sample((uniform(rng, (3, 4, 2)), (mask[:, 0], slice(None), 1)), description="mask on axis 0"))
+    return samples
+
+
+def _index_shaped(rng, shape):
+    """For hypothesis: a random integer array with repeats on axis 0, or a reversing slice."""
+    x = uniform(rng, shape)
+    if len(shape) == 0 or shape[0] == 0:
+        return Sample((x, Ellipsis))
+    if rng.integers(0, 2):
+        return Sample((x, rng.integers(0, shape[0], size=int(rng.integers(1, 6)))))
+    return Sample((x, (slice(None, None, -1),) + (slice(None),) * (len(shape) - 1)))
+
+
+declare("getitem", getitem, lambda x, index: x[index], _index_samples, shaped=_index_shaped)
+
+
+def _np_scatter_add(shape, index, values):
+    out = numpy.zeros(shape, dtype=values.dtype)
+    numpy.add.at(out, index, values)
+    return out
+
+
+declare("scatter_add", scatter_add, _np_scatter_add,
+        lambda rng: [Sample(((5,), numpy.array([0, 4, 0, 0]), uniform(rng, (4,))), description="repeats"),
+                     Sample(((4, 3), numpy.array([[1, 1], [2, 0]]), uniform(rng, (2, 2, 3))), description="rows"),
+                     Sample(((3, 4), (slice(None), numpy.array([3, 0, 3])), uniform(rng, (3, 3))),
+                            description="columns"),
+                     Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")])

@@ -1,0 +1,105 @@
+"""Datasets: indexable collections of examples.
+
+A `Dataset` is anything with `__len__` and `__getitem__(i)` returning one
+example (often an (input, target) pair). `TensorDataset` wraps arrays that
+share their first axis; it can also hand out whole batches at once, which the
+DataLoader uses to avoid building a batch example by example.
+
+    >>> ds = TensorDataset(X, y)          # X: (1000, 64), y: (1000,)
+    >>> x0, y0 = ds[0]; len(ds)           # one example; 1000
+"""
+import numpy
+
+from ..creation import generator
+from ..tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+
+
+class Dataset:
+    """Base class: define `__len__` and `__getitem__(index)`.
+
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 10
+    ...     def __getitem__(self, i): return float(i), float(i * i)
+    """
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+
+class TensorDataset(Dataset):
+    """Examples are the rows of the given arrays/tensors (all with the same length).
+
+    >>> ds = TensorDataset(autograd.randn(100, 3), numpy.arange(100))
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = [a.data if isinstance(a, Tensor) else _as_array(a) for a in arrays]
+        lengths = {len(a) for a in self.arrays}
+        if len(lengths) != 1:
+            raise ValueError(f"TensorDataset: arrays have different lengths {[len(a) for a in self.arrays]}")
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        return tuple(Tensor(a[index]) for a in self.arrays)
+
+    def batch(self, indices):
+        """The examples at `indices` stacked along a new first axis, in one indexing operation."""
+        return tuple(Tensor(a[indices]) for a in self.arrays)
+
+
+def _as_array(values):
+    """Python floats become float32 (the default dtype); given NumPy arrays keep their dtype."""
+    array = numpy.asarray(values)
+    if not isinstance(values, numpy.ndarray) and array.dtype == numpy.float64:
+        array = array.astype(numpy.float32)
+    return array
+
+
+class Subset(Dataset):
+    """The examples of `dataset` at `indices`.  >>> train = Subset(ds, range(800))"""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = numpy.asarray(indices)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[int(self.indices[index])]
+
+    def batch(self, indices):
+        if hasattr(self.dataset, "batch"):
+            return self.dataset.batch(self.indices[indices])
+        raise AttributeError("batch")
+
+
+def random_split(dataset, lengths, seed=None):
+    """Split into non-overlapping random subsets of the given lengths (or fractions summing to 1).
+
+    >>> train, val = random_split(ds, [0.8, 0.2], seed=0)
+    """
+    n = len(dataset)
+    if all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1) < 1e-6:
+        counts = [int(n * x) for x in lengths]
+        counts[0] += n - sum(counts)  # the rounding remainder goes to the first subset
+    else:
+        counts = [int(x) for x in lengths]
+    if sum(counts) != n:
+        raise ValueError(f"random_split: lengths {lengths} do not add up to the dataset size {n}")
+    rng = numpy.random.default_rng(seed) if seed is not None else generator()
+    order = rng.permutation(n)
+    subsets, start = [], 0
+    for count in counts:
+        subsets.append(Subset(dataset, order[start:start + count]))
+        start += count
+    return subsets

@@ -1,0 +1,150 @@
+"""Learning-rate schedules: change each group's `lr` as training goes on.
+
+Call `scheduler.step()` once per epoch, after the optimizer's steps:
+
+    >>> scheduler = autograd.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
+    >>> for epoch in range(30):
+    ...     train_one_epoch(); scheduler.step()          # lr halves every 10 epochs
+
+`ReduceLROnPlateau` instead watches a metric: `scheduler.step(val_loss)`, and
+divides the lr by 1/factor when the metric has not improved for `patience`
+epochs (factor=0.25 divides by 4, as in the classic PTB language models).
+"""
+import math
+
+__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+
+
+class LRScheduler:
+    """Base class: `lr_at(base_lr, epoch)` gives a group's lr after `epoch` calls to step()."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def lr_at(self, base_lr, epoch):
+        raise NotImplementedError
+
+    def step(self):
+        self.last_epoch += 1
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.lr_at(base_lr, self.last_epoch)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        """The lr of each parameter group, as last set."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state):
+        self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in state.items()})
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (epoch // step_size).
+
+    >>> StepLR(opt, step_size=30, gamma=0.1)          # 0.1 for epochs 0-29, 0.01 for 30-59, ...
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ** epoch.
+
+    >>> ExponentialLR(opt, gamma=0.95)
+    """
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        return base_lr * self.gamma ** epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: a half cosine to eta_min.
+
+    >>> CosineAnnealingLR(opt, T_max=50)             # reaches eta_min after 50 steps
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):  # noqa: N803 (PyTorch's name)
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+class ReduceLROnPlateau:
+    """Multiply the lr by `factor` when `metric` has not improved for `patience` epochs.
+
+    mode="min" for losses and perplexities, "max" for accuracies. An
+    improvement must beat the best value by `threshold` (relative by default).
+    After a reduction, `cooldown` epochs pass before counting again; the lr
+    never goes below `min_lr`.
+
+    >>> scheduler = ReduceLROnPlateau(opt, factor=0.25, patience=0)
+    >>> scheduler.step(val_perplexity)              # lr / 4 whenever it does not improve
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                 cooldown=0, min_lr=0.0, eps=1e-8):
+        if factor >= 1:
+            raise ValueError(f"factor must be < 1, got {factor}")
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ValueError("mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs'")
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def is_better(self, value):
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return value < (self.best * (1 - self.threshold) if rel else self.best - self.threshold)
+        return value > (self.best * (1 + self.threshold) if rel else self.best + self.threshold)
+
+    def step(self, metric):
+        metric = float(metric)
+        self.last_epoch += 1
+        if self.is_better(metric):
+            self.best = metric
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group in self.optimizer.param_groups:
+                new_lr = max(group["lr"] * self.factor, self.min_lr)
+                if group["lr"] - new_lr > self.eps:  # skip changes too small to matter
+                    group["lr"] = new_lr
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        return list(self._last_lr)
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state):
+        self.__dict__.update(state)

@@ -1,0 +1,226 @@
+"""An optional training helper: epochs, a progress bar, validation, history and plots.
+
+A plain loop stays the clearest way to train, and this module does nothing
+more than that loop:
+
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+
+`fit` adds the bookkeeping around it:
+
+    >>> history = autograd.training.fit(model, nn.CrossEntropyLoss(), optimizer, train_loader,
+    ...                                 epochs=20, val_loader=val_loader, metrics=["accuracy"])
+    >>> history.plot("curves.png")        # loss and accuracy per epoch, train and validation
+
+The progress bar (tqdm) shows the running loss and metrics; `progress=False`
+turns it off. Each batch is a tuple (inputs..., target): the model gets the
+inputs, the loss function gets the model's output and the target.
+"""
+import time
+
+import numpy
+
+from . import nn
+from .graph import no_grad
+from .optim.lr_scheduler import ReduceLROnPlateau
+
+__all__ = ["accuracy", "History", "Trainer", "fit"]
+
+
+def accuracy(output, target):
+    """The fraction of correct predictions: argmax over the last axis for (..., C) scores,
+    score > 0 for a single logit per example.
+
+    >>> accuracy(model(x), y)          # 0.93
+    """
+    scores = output.numpy() if hasattr(output, "numpy") else numpy.asarray(output)
+    target = target.numpy() if hasattr(target, "numpy") else numpy.asarray(target)
+    if scores.ndim == target.ndim + 1 and scores.shape[-1] > 1:
+        predicted = scores.argmax(axis=-1)
+    else:  # binary: one logit per example
+        predicted = (scores.reshape(target.shape) > 0).astype(target.dtype)
+    return float((predicted == target).mean())
+
+
+_METRICS = {"accuracy": accuracy, "acc": accuracy}
+
+
+class History:
+    """Per-epoch records: `history["loss"]`, `history["val_loss"]`, `history["accuracy"]`, ...
+
+    >>> history["val_accuracy"][-1]; history.plot("curves.png")
+    """
+
+    def __init__(self):
+        self.history = {}
+
+    def append(self, **values):
+        for key, value in values.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __contains__(self, key):
+        return key in self.history
+
+    def keys(self):
+        return self.history.keys()
+
+    def __len__(self):
+        return len(self.history.get("loss", []))
+
+    def __repr__(self):
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
+        return f"History({len(self)} epochs: {last})"
+
+    def plot(self, path=None, title=None):
+        """Loss (and each metric) per epoch, training and validation, as a matplotlib Figure.
+
+        Saved to `path` when given (PNG, PDF, SVG by extension). Uses the
+        object-oriented matplotlib API, so no display is needed (Agg canvas).
+
+        >>> history.plot("digits_curves.png")
+        """
+        from matplotlib.figure import Figure
+
+        names = [k for k in self.history if not k.startswith("val_") and k not in ("epoch", "time", "lr")]
+        figure = Figure(figsize=(5 * len(names), 3.6), layout="constrained")
+        axes = figure.subplots(1, len(names), squeeze=False)[0]
+        for ax, name in zip(axes, names):
+            epochs = range(1, len(self.history[name]) + 1)
+            ax.plot(epochs, self.history[name], label="train", marker=".")
+            if "val_" + name in self.history:
+                ax.plot(range(1, len(self.history["val_" + name]) + 1), self.history["val_" + name],
+                        label="validation", marker=".")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(name)
+            ax.set_title(name)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        if title:
+            figure.suptitle(title)
+        if path is not None:
+            figure.savefig(path, dpi=100)
+        return figure
+
+
+class Trainer:
+    """Runs epochs of a model, a loss and an optimizer; see `fit`.
+
+    >>> trainer = Trainer(model, nn.CrossEntropyLoss(), opt, metrics=["accuracy"], clip_grad_norm=5.0)
+    >>> history = trainer.fit(train_loader, epochs=10, val_loader=val_loader)
+    """
+
+    def __init__(self, model, loss_fn, optimizer, metrics=(), scheduler=None, clip_grad_norm=None,
+                 progress=True):
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.metrics = {name: _METRICS[name] if isinstance(name, str) else name for name in metrics} \
+            if not isinstance(metrics, dict) else dict(metrics)
+        self.scheduler = scheduler
+        self.clip_grad_norm = clip_grad_norm
+        self.progress = progress
+        self.history = History()
+
+    def _forward(self, batch):
+        *inputs, target = batch
+        output = self.model(*inputs)
+        return output, target, self.loss_fn(output, target)
+
+    def train_epoch(self, loader, description="train"):
+        """One pass over `loader` with updates; returns {'loss': mean, metric: mean}."""
+        self.model.train()
+        totals = _Averages(self.metrics)
+        bar = _progress_bar(loader, description, self.progress)
+        for batch in bar:
+            self.optimizer.zero_grad()
+            output, target, loss = self._forward(batch)
+            loss.backward()
+            if self.clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            self.optimizer.step()
+            totals.add(loss.item(), output, target)
+            if bar is not loader:
+                bar.set_postfix(totals.means(), refresh=False)
+        return totals.means()
+
+    @no_grad()
+    def evaluate(self, loader):
+        """Mean loss and metrics over `loader` in eval mode, without recording a graph."""
+        self.model.eval()
+        totals = _Averages(self.metrics)
+        for batch in loader:
+            output, target, loss = self._forward(batch)
+            totals.add(loss.item(), output, target)
+        return totals.means()
+
+    def fit(self, train_loader, epochs=1, val_loader=None):
+        """Train for `epochs`, evaluating on `val_loader` after each; returns the History."""
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            results = self.train_epoch(train_loader, f"epoch {epoch}/{epochs}")
+            seconds = time.perf_counter() - start
+            if val_loader is not None:
+                results.update({"val_" + k: v for k, v in self.evaluate(val_loader).items()})
+            lr = self.optimizer.param_groups[0]["lr"]
+            if self.scheduler is not None:
+                if isinstance(self.scheduler, ReduceLROnPlateau):
+                    self.scheduler.step(results.get("val_loss", results["loss"]))
+                else:
+                    self.scheduler.step()
+            self.history.append(epoch=epoch, **results, lr=lr, time=seconds)
+            if self.progress:
+                shown = "  ".join(f"{k} {v:.4f}" for k, v in results.items())
+                _write(f"epoch {epoch}/{epochs}  {shown}  ({seconds:.2f} s)")
+        return self.history
+
+
+def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metrics=(), scheduler=None,
+        clip_grad_norm=None, progress=True):
+    """Train `model` and return its History (a thin wrapper around `Trainer`).
+
+    >>> history = fit(model, nn.CrossEntropyLoss(), autograd.optim.Adam(model.parameters()),
+    ...               train_loader, epochs=10, val_loader=val_loader, metrics=["accuracy"])
+    """
+    trainer = Trainer(model, loss_fn, optimizer, metrics=metrics, scheduler=scheduler,
+                      clip_grad_norm=clip_grad_norm, progress=progress)
+    return trainer.fit(train_loader, epochs=epochs, val_loader=val_loader)
+
+
+class _Averages:
+    """Running means of the loss and metrics, weighted by batch size."""
+
+    def __init__(self, metrics):
+        self.metrics = metrics
+        self.sums = {"loss": 0.0, **{name: 0.0 for name in metrics}}
+        self.count = 0
+
+    def add(self, loss, output, target):
+        n = len(target) if hasattr(target, "__len__") and getattr(target, "ndim", 1) > 0 else 1
+        self.count += n
+        self.sums["loss"] += loss * n
+        for name, metric in self.metrics.items():
+            self.sums[name] += metric(output, target) * n
+
+    def means(self):
+        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+
+
+def _progress_bar(loader, description, enabled):
+    if not enabled:
+        return loader
+    from tqdm import tqdm
+
+    return tqdm(loader, desc=description, leave=False, dynamic_ncols=True)
+
+
+def _write(text):
+    from tqdm import tqdm
+
+    tqdm.write(text)
