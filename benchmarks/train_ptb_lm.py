@@ -56,6 +56,7 @@ def main():
         model.train()
         batches = TBPTTBatcher(train, config["batch_size"], config["time_steps"])
         state, total, count, start = None, 0.0, 0, time.perf_counter()
+        since = start
         for k, (x, y) in enumerate(batches):
             if args.max_batches and k >= args.max_batches:
                 break
@@ -68,8 +69,8 @@ def main():
             total, count = total + loss.item(), count + 1
             if (k + 1) % args.log_every == 0:
                 print(f"epoch {epoch} batch {k + 1}/{len(batches)} train perplexity {numpy.exp(total / count):.2f} "
-                      f"({(time.perf_counter() - start) / count * 1000:.1f} ms/batch)", flush=True)
-                total, count = 0.0, 0
+                      f"({(time.perf_counter() - since) / count * 1000:.1f} ms/batch)", flush=True)
+                total, count, since = 0.0, 0, time.perf_counter()
         epoch_time = time.perf_counter() - start
         valid_ppl = perplexity(model, valid)
         print(f"epoch {epoch}: {epoch_time:.1f} s, validation perplexity {valid_ppl:.2f}, "

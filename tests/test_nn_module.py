@@ -291,3 +291,14 @@ def test_pytorch_state_dict_loads_into_the_same_architecture():
     x = numpy.random.default_rng(0).standard_normal((4, 5)).astype(numpy.float32)
     expected = torch_model(torch.from_numpy(x)).detach().numpy()
     numpy.testing.assert_allclose(model(autograd.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_deepcopy_gives_an_independent_snapshot():
+    import copy
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    snapshot = copy.deepcopy(model)
+    model[0].weight.data[...] = 0
+    assert snapshot[0].weight.numpy().any()
+    assert isinstance(snapshot[0].weight, nn.Parameter)
+    assert [n for n, _ in snapshot.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]

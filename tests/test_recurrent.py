@@ -119,7 +119,6 @@ def test_fused_agrees_with_composed(name, layer_class, options):
     results = []
     for fused in (True, False):
         layer.fused = fused
-        layer.zero_grad() if hasattr(layer, "zero_grad") else None
         for p in layer.parameters():
             p.grad = None
         x.grad = None
@@ -356,3 +355,11 @@ def test_cuda_kernels_match_cpu(name):
         results.append([output.numpy(), xt.grad.numpy(), *(p.grad.numpy() for p in layer.parameters())])
     for a, b in zip(*results):
         numpy.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_cells_return_a_tensor_or_a_pair():
+    x = autograd.randn(2, 3)
+    assert isinstance(nn.GRUCell(3, 4)(x), autograd.Tensor)
+    assert isinstance(nn.RNNCell(3, 4)(x), autograd.Tensor)
+    h, c = nn.LSTMCell(3, 4)(x)
+    assert h.shape == c.shape == (2, 4)

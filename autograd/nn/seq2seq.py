@@ -416,7 +416,8 @@ class Seq2Seq(EncoderDecoder):
     """An RNN encoder and a (plain, peeky or attention) decoder, trained with teacher forcing.
 
     The decoder starts from the encoder's final state (a bidirectional encoder's
-    directions concatenated, so the decoder's hidden size is encoder.output_size).
+    directions concatenated, so the decoder's hidden size is encoder.output_size;
+    a decoder with fewer layers starts from the encoder's top layers).
     `reverse_source=True` reverses each source within its length before encoding.
     `carry_cell_state=False` starts an LSTM decoder from the encoder's h only, with
     c = 0 (the book "Deep Learning from Scratch 2" does this).
@@ -438,6 +439,9 @@ class Seq2Seq(EncoderDecoder):
         if decoder.hidden_size != encoder.output_size:
             raise ShapeError(f"Seq2Seq: the decoder's hidden_size ({decoder.hidden_size}) must equal the "
                              f"encoder's output_size ({encoder.output_size}) to start from its final state")
+        if decoder.rnn.num_layers > encoder.num_layers:
+            raise ShapeError(f"Seq2Seq: the decoder has more layers ({decoder.rnn.num_layers}) than the encoder "
+                             f"({encoder.num_layers}) to start from")
 
     def start(self, src, src_lengths=None):
         """Encode: the decoder's initial state and what it reads at every step."""
@@ -446,6 +450,9 @@ class Seq2Seq(EncoderDecoder):
             src = reverse_padded(src, src_lengths)
         outputs, state = self.encoder(src, src_lengths)
         decoder_state = self.encoder.decoder_state(state)
+        layers = self.decoder.rnn.num_layers
+        if layers < self.encoder.num_layers:  # a shallower decoder starts from the encoder's top layers
+            decoder_state = _map_state(decoder_state, lambda s: s[-layers:])
         if isinstance(decoder_state, tuple) and not self.carry_cell_state:
             h, c = decoder_state
             decoder_state = (h, zeros_like(c))

@@ -13,18 +13,25 @@ from ..creation import zeros
 from ..graph import no_grad
 
 
-def _shape_text(output):
-    """(None, 32) for a tensor of shape (batch, 32); a list of those for tuples of tensors."""
+def _shape_text(output, batch_size):
+    """(None, 32) for a tensor of shape (batch, 32); a list of those for tuples of tensors.
+
+    The first axis as long as the batch is shown as None (the batch axis of an
+    RNN state (layers, batch, hidden) is the second one).
+    """
     if hasattr(output, "shape"):
-        return str(("None",) + tuple(output.shape[1:])).replace("'None'", "None").replace(",)", ")")
+        shape = list(output.shape)
+        if batch_size in shape:
+            shape[shape.index(batch_size)] = None
+        return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
     if isinstance(output, (tuple, list)):
-        return "[" + ", ".join(_shape_text(o) for o in output) + "]"
+        return "[" + ", ".join(_shape_text(o, batch_size) for o in output) + "]"
     return "-"
 
 
-def _recorder(shapes, name):
+def _recorder(shapes, name, batch_size):
     def record(module, inputs, output):
-        shapes.setdefault(name, _shape_text(output))  # the first call, if a layer is used twice
+        shapes.setdefault(name, _shape_text(output, batch_size))  # the first call, if a layer is used twice
     return record
 
 
@@ -37,7 +44,7 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
     for name, module in named:
         if module is model:
             continue
-        handles.append(module.register_forward_hook(_recorder(shapes, name)))
+        handles.append(module.register_forward_hook(_recorder(shapes, name, batch_size)))
     device = next((p.device for p in model.parameters()), "cpu")
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters()), None)
@@ -68,7 +75,7 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
     # parameters owned by the model itself (not by a sub-module)
     own = [p for p in model.parameters(recurse=False) if id(p) not in seen]
     if own:
-        rows.append((f"({type(model).__name__})", _shape_text(output), sum(p.size for p in own)))
+        rows.append((f"({type(model).__name__})", _shape_text(output, batch_size), sum(p.size for p in own)))
 
     unique = list(model.parameters())
     total = sum(p.size for p in unique)

@@ -314,7 +314,7 @@ class Cell(Function):
             raise ShapeError(f"{self.name}: the input must be (batch, features), got shape {tuple(x.shape)}")
         self.recurrence.needs_input_grad = ()
         outputs = self.recurrence.forward(x[:, None, :], *args)
-        return outputs[1:]  # the state(s) after the step
+        return outputs[1:] if self.recurrence.has_cell_state else outputs[1]  # the state(s) after the step
 
     def backward(self, dh, dc=None):
         inner = self.recurrence
