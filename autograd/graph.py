@@ -19,6 +19,7 @@ a topological order, found without recursion (a 100,000-op chain is fine).
 """
 import heapq
 import itertools
+import sys
 import weakref
 
 import numpy
@@ -374,6 +375,7 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                                  f"for {len(node.inputs)} inputs")
             if not retain_graph:
                 node.release()
+        input_grads = g = None  # drop loop leftovers: they would count as other owners below
 
     if inputs is not None:
         for position, t in enumerate(inputs):
@@ -386,11 +388,23 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
         if create_graph:
             leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         elif leaf.grad is None:
-            # a copy in the leaf's dtype: the same array may be another tensor's gradient too
-            leaf.grad = Tensor._from_op(grad.astype(leaf.data.dtype, copy=True), None, 0)
+            if not _owned_by_engine(grad, leaf.data.dtype):  # shared: another tensor may hold it too
+                grad = grad.astype(leaf.data.dtype, copy=True)
+            leaf.grad = Tensor._from_op(grad, None, 0)
         else:
             leaf.grad.data += grad
     return None
+
+
+def _owned_by_engine(grad, dtype):
+    """Can this gradient array become `.grad` without a copy? (PyTorch's AccumulateGrad asks the same.)
+
+    Only if nothing else refers to it: not a view of another array, and no other reference than
+    the engine's own (the leaf_grads entry, the loop variable and getrefcount's argument: 3 in
+    CPython). A gradient shared by two leaves, kept by a retained graph or by a hook has more.
+    """
+    return (type(grad) is numpy.ndarray and grad.dtype == dtype and grad.base is None
+            and grad.flags.writeable and sys.getrefcount(grad) <= 4)
 
 
 def _wrap_grad(grad, create_graph):

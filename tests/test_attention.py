@@ -87,8 +87,8 @@ def test_sdpa_against_torch():
     allowed = rng.random((5, 5)) < 0.7
     allowed[:, 0] = True
     ours = nn.scaled_dot_product_attention(autograd.tensor(q), autograd.tensor(k), autograd.tensor(v), mask=allowed)
-    theirs = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(a, dtype=torch.float32) for a in (q, k, v)),
-                                                              attn_mask=torch.tensor(allowed))
+    tq, tk, tv = (torch.tensor(a, dtype=torch.float32) for a in (q, k, v))
+    theirs = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(allowed))
     numpy.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
 
 

@@ -228,7 +228,8 @@ class MultiHeadAttention(Module):
     averaged over heads, or (B, num_heads, L, S) with average_attn_weights=False.
     Masks as in PyTorch: key_padding_mask (B, S) bool True = padding (ignored);
     attn_mask (L, S) or (B*num_heads, L, S) bool True = NOT allowed; float masks are
-    added to the scores. NOTE: this is the opposite of the bool `mask` of
+    added to the scores. `is_causal=True` without attn_mask builds the causal mask
+    (PyTorch wants the mask too and treats the flag as a hint). NOTE: this is the opposite of the bool `mask` of
     `scaled_dot_product_attention`, where True means allowed.
 
     >>> mha = MultiHeadAttention(embed_dim=32, num_heads=4)

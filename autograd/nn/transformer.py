@@ -25,6 +25,7 @@ import numpy
 
 from .. import backend, ops
 from ..tensor import Tensor
+from . import init
 from .attention import MultiHeadAttention, lengths_to_mask
 from .embedding import Embedding
 from .layers import Dropout, LayerNorm, Linear, activation as activation_module
@@ -220,7 +221,8 @@ class TransformerDecoder(Module):
 class TransformerSeq2Seq(EncoderDecoder):
     """A small encoder-decoder Transformer with token embeddings and an output layer.
 
-    Embeddings are scaled by sqrt(d_model) and added to the positional encoding.
+    Embeddings (initialised with std 1/sqrt(d_model)) are scaled by sqrt(d_model) and
+    added to the positional encoding.
     Decoding (greedy or beam, from EncoderDecoder) re-runs the decoder over the
     whole prefix at each step: simple, and cheap for short outputs.
     `norm_first=True` (pre-norm, with a final LayerNorm) is the default because
@@ -245,6 +247,10 @@ class TransformerSeq2Seq(EncoderDecoder):
         self.decoder = TransformerDecoder(TransformerDecoderLayer(d_model, nhead, **options), num_decoder_layers,
                                           norm=LayerNorm(d_model) if norm_first else None)
         self.output = Linear(d_model, target_vocab_size)
+        # Embeddings start with std 1/sqrt(d_model): scaled by sqrt(d_model) they are of size
+        # ~1 like the positional encoding (with PyTorch's N(0, 1) start the positions would be drowned).
+        for embedding in (self.source_embedding, self.target_embedding):
+            init.normal_(embedding.weight, 0.0, d_model ** -0.5)
 
     def _embed(self, embedding, ids):
         return self.positional(embedding(ids) * math.sqrt(self.d_model))

@@ -316,6 +316,10 @@ class Cell(Function):
         outputs = self.recurrence.forward(x[:, None, :], *args)
         return outputs[1:] if self.recurrence.has_cell_state else outputs[1]  # the state(s) after the step
 
+    def release(self):
+        self.recurrence.release()
+        super().release()
+
     def backward(self, dh, dc=None):
         inner = self.recurrence
         inner.needs_input_grad = self.needs_input_grad
