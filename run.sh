@@ -47,7 +47,9 @@ case "${1:-}" in
     test)
         setup
         install_torch_oracle
-        "$VENV/bin/python" -m pytest -q -n 2 "${@:2}"
+        # two test workers on two cores: one BLAS thread each, or they oversubscribe the cores
+        OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+            "$VENV/bin/python" -m pytest -q -n 2 "${@:2}"
         ;;
     *)
         echo "usage: bash run.sh demo|test [extra arguments]" >&2

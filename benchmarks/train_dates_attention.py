@@ -158,8 +158,6 @@ def main():
     with open(os.path.join(args.out, f"dates_attention_{args.attention}.json"), "w") as f:
         json.dump(dict(attention=args.attention, epochs=args.epochs, batch_size=args.batch_size, history=history,
                        beam4_accuracy=beam_accuracy, reference_weights_accuracy=reference_accuracy), f, indent=1)
-    torch_free_checkpoint = os.path.join("/tmp", "dates_attention_model.npz")
-    numpy.savez(torch_free_checkpoint, **{k: v.numpy() for k, v in model.state_dict().items()})
 
 
 if __name__ == "__main__":
