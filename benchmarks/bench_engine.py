@@ -11,12 +11,17 @@ Baselines: the same computation differentiated by hand in NumPy, and PyTorch (CP
 when installed. Medians of interleaved repetitions; compare the ratios, not the absolute times.
 """
 import argparse
+import os
 import statistics
 import time
 
-import numpy
+# PyTorch's OpenMP threads otherwise keep spinning after each step and slow down whichever runner
+# comes next; set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import autograd
+import numpy  # noqa: E402
+
+import autograd  # noqa: E402
 
 try:
     import torch
@@ -132,12 +137,16 @@ def mlp_torch(params, x, t, lr=0.01):
 
 
 def interleaved(runs, repeats):
-    """Median seconds per call of each runner, alternating runners every repetition."""
-    times = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
+    """Median seconds per call of each runner; the runners take turns, in a rotating order."""
+    names = list(runs)
+    times = {name: [] for name in names}
+    for name in names:  # warm-up: first calls allocate and fill caches
+        runs[name]()
+    for repetition in range(repeats):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
-            run()
+            runs[name]()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
