@@ -66,9 +66,7 @@ class Linear(Module):
         if x.shape[-1] != self.in_features:
             raise ShapeError(f"Linear: expected inputs with {self.in_features} features in the last "
                              f"axis, got shape {tuple(x.shape)}")
-        y = ops.matmul(x, self.weight.T)
-        if self.bias is not None:
-            y = y + self.bias
+        y = ops.linear(x, self.weight, self.bias)  # one fused node: x @ weight.T + bias
         if self.activation is not None:
             y = self.activation(y)
         return y

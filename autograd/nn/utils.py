@@ -34,6 +34,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     norm_type = float(norm_type)
     if math.isinf(norm_type):
         total = max(float(abs(p.grad.data).max()) for p in params)
+    elif norm_type == 2.0:
+        # Σ g² per parameter as one BLAS dot product (no temporary arrays), added on the host
+        total = math.sqrt(sum(float(backend.get_array_module(p.grad.data).vdot(p.grad.data, p.grad.data))
+                              for p in params))
     else:
         # one partial sum per parameter, added on the host: a few floats, not a big concatenation
         total = sum(float((abs(p.grad.data) ** norm_type).sum()) for p in params) ** (1.0 / norm_type)

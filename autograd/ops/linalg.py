@@ -16,13 +16,14 @@ import math
 
 import numpy
 
+from ..errors import ShapeError
 from ..graph import Function
 from .elementwise import unbroadcast, mul
 from .registry import declare, uniform, Sample
 from .shape import reshape
 
 
-__all__ = ["matmul", "outer"]
+__all__ = ["matmul", "outer", "linear"]
 
 
 def _matrix_transpose(x):
@@ -93,6 +94,43 @@ def matmul(a, b):
     return MatMul()(a, b)
 
 
+class Linear(Function):
+    """x @ weightᵀ + bias as one node, the layer every network is made of.
+
+    Fused because the composed form costs at the output layer of a language model: a
+    Transpose node whose gradient comes back as a transposed view (copied later), and a
+    separate pass over the whole (rows, vocabulary) output to add the bias.
+    """
+
+    def forward(self, x, weight, bias=None):
+        self.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias  # y is our own fresh buffer: add in place
+        return y
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        need_x, need_weight, need_bias = self.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])  # any leading axes act as one batch axis
+        grad_x = grad @ weight if need_x else None
+        grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if need_weight else None  # (out, in) already
+        grad_bias = rows.sum(axis=0) if need_bias else None
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias with PyTorch's layout: weight (out, in), bias (out,), x (..., in).
+
+    >>> y = autograd.linear(x, W, b)          # x (N, 3), W (5, 3), b (5,) -> y (N, 5)
+    """
+    in_x = x.shape[-1] if hasattr(x, "shape") else None
+    if in_x is not None and hasattr(weight, "shape") and (len(weight.shape) != 2 or weight.shape[1] != in_x):
+        raise ShapeError(f"Linear: inputs of shape {tuple(x.shape)} do not fit a weight of shape "
+                         f"{tuple(weight.shape)} (it must be (out_features, {in_x}))")
+    return Linear()(x, weight, bias) if bias is not None else Linear()(x, weight, None)
+
+
 def outer(a, b):
     """Outer product of two vectors (inputs are flattened, as numpy.outer): out[i, j] = a[i] b[j].
 
@@ -121,6 +159,10 @@ declare("matmul", matmul, numpy.matmul,
         lambda rng: [Sample((uniform(rng, a), uniform(rng, b)), description=f"{a} @ {b}")
                      for a, b in _MATMUL_SHAPES],
         shaped=_matmul_shaped)
+declare("linear", linear, lambda x, w, b=None: x @ w.T + (0 if b is None else b),
+        lambda rng: [Sample((uniform(rng, (4, 3)), uniform(rng, (5, 3)), uniform(rng, (5,))), description="2-D"),
+                     Sample((uniform(rng, (2, 4, 3)), uniform(rng, (5, 3)), uniform(rng, (5,))), description="batched"),
+                     Sample((uniform(rng, (3,)), uniform(rng, (2, 3))), description="vector, no bias")])
 declare("outer", outer, numpy.outer,
         lambda rng: [Sample((uniform(rng, (3,)), uniform(rng, (2,)))),
                      Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")])
