@@ -28,6 +28,9 @@ from . import backend
 from .backend import numpy_namespace
 from .errors import AutogradError, GraphError, ShapeError, DeviceError
 
+# tensor.py imports this module and then fills these in (graph.Tensor = Tensor), once they exist.
+Tensor = TensorDescription = None
+
 # ---------------------------------------------------------------- grad mode
 
 

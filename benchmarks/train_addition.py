@@ -14,12 +14,12 @@ JSON, to benchmarks/results/addition_<variant>.json.
 import argparse
 import json
 import os
-import time
 
 import numpy
 
 import autograd
 from autograd import nn, optim
+from seq2seq_common import prepare, train_epochs  # benchmarks/ is on sys.path when run as a script
 from autograd.datasets import addition
 
 VARIANTS = {"plain": dict(reverse=False, peeky=False),
@@ -54,32 +54,14 @@ def main():
     train, test = addition.load("train", path=args.data), addition.load("test", path=args.data)
     if args.train_size:
         train = train[:args.train_size]
-    vocab = nn.Vocabulary.build(q + a for q, a in train)
-    src, src_lengths, tgt = nn.encode_pairs(train, vocab)
-    test_src, test_lengths, _ = nn.encode_pairs(test, vocab)
-    answers = [a for _, a in test]
+    vocab, train_arrays, test_arrays = prepare(train, test)
 
     model = build(vocab, args.variant)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     print(f"addition, variant={args.variant}: {len(train)} train / {len(test)} test, vocabulary {len(vocab)}, "
           f"{sum(p.size for p in model.parameters())} parameters")
-    history = []
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        start, losses = time.perf_counter(), []
-        for s, lengths, t in nn.batches((src, src_lengths, tgt), args.batch_size, rng=rng, lengths_index=1,
-                                        pad_index=vocab.pad_index):
-            loss = model.loss(s, t, lengths)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            losses.append(loss.item())
-        seconds = time.perf_counter() - start
-        accuracy, outputs = nn.exact_match(model, test_src, test_lengths, answers, vocab, max_length=6)
-        history.append(dict(epoch=epoch, loss=float(numpy.mean(losses)), accuracy=accuracy, seconds=seconds))
-        print(f"epoch {epoch:2d}  loss {numpy.mean(losses):.4f}  test exact-match {100 * accuracy:6.2f}%  "
-              f"epoch time {seconds:5.1f} s   e.g. {test[0][0]} = {outputs[0]!r}", flush=True)
+    history = train_epochs(model, optimizer, vocab, train_arrays, test_arrays, args.epochs,
+                           args.batch_size, rng, max_length=6)
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, f"addition_{args.variant}.json"), "w") as f:

@@ -25,6 +25,7 @@ import numpy
 
 import autograd
 from autograd import nn, optim
+from seq2seq_common import prepare, train_epochs  # benchmarks/ is on sys.path when run as a script
 from autograd.datasets import dates
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -122,33 +123,16 @@ def main():
     train, test = dates.load("train", path=data), dates.load("test", path=data)
     if args.train_size:
         train = train[:args.train_size]
-    vocab = nn.Vocabulary.build(q + a for q, a in train)
-    src, src_lengths, tgt = nn.encode_pairs(train, vocab)
-    test_src, test_lengths, _ = nn.encode_pairs(test, vocab)
-    answers = [a for _, a in test]
+    vocab, train_arrays, test_arrays = prepare(train, test)
 
     model = build(vocab, attention=args.attention)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     print(f"dates with {args.attention} attention: {len(train)} train / {len(test)} test, vocabulary {len(vocab)}, "
           f"{sum(p.size for p in model.parameters())} parameters")
-    history = []
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        start, losses = time.perf_counter(), []
-        for s, lengths, t in nn.batches((src, src_lengths, tgt), args.batch_size, rng=rng, lengths_index=1,
-                                        pad_index=vocab.pad_index):
-            loss = model.loss(s, t, lengths)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            losses.append(loss.item())
-        seconds = time.perf_counter() - start
-        accuracy, outputs = nn.exact_match(model, test_src, test_lengths, answers, vocab, max_length=12)
-        history.append(dict(epoch=epoch, loss=float(numpy.mean(losses)), accuracy=accuracy, seconds=seconds))
-        print(f"epoch {epoch:2d}  loss {numpy.mean(losses):.4f}  test exact-match {100 * accuracy:6.2f}%  "
-              f"epoch time {seconds:5.1f} s   e.g. {test[0][0]!r} -> {outputs[0]!r}", flush=True)
+    history = train_epochs(model, optimizer, vocab, train_arrays, test_arrays, args.epochs,
+                           args.batch_size, rng, max_length=12)
 
+    test_src, test_lengths, answers, _ = test_arrays
     beam_accuracy, _ = nn.exact_match(model, test_src, test_lengths, answers, vocab, max_length=12, beam_size=4)
     print(f"beam search (4): test exact-match {100 * beam_accuracy:.2f}%")
     os.makedirs(args.out, exist_ok=True)

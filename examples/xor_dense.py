@@ -6,7 +6,6 @@ The four points (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0 are not separable by
 one linear layer; a hidden layer of tanh units bends the space so that a
 second linear layer can separate them.
 """
-import numpy
 
 import autograd
 from autograd import nn, optim
