@@ -1,13 +1,14 @@
 """The main job: train the 2-2-1 sigmoid network of the computation-graph chapter on XOR.
 
-    $ python -m autograd                 # prints the loss as it falls
-    $ python -m autograd --epochs 2000 --lr 2.0 --seed 1
+    $ python -m autograd                 # prints the loss as it falls, writes xor_graph.svg
+    $ python -m autograd --epochs 2000 --lr 2.0 --seed 1 --graph out/xor.png
 
 The network is written as plain expressions on tensors, exactly as on the
 slides: h = σ(x W1 + b1), y = σ(h W2 + b2), E = mean((y - t)²), followed by
 gradient descent w ← w - lr · ∂E/∂w.
 """
 import argparse
+import os
 import sys
 
 import numpy
@@ -62,14 +63,32 @@ def train(epochs=2000, lr=2.0, seed=1, log_every=200, out=sys.stdout):
     return params, loss.item(), predictions
 
 
+def write_diagram(params, path):
+    """The trained network's graph, with each tensor's values and gradient, as on the slides."""
+    from autograd import viz  # optional: needs the `viz` extra
+
+    x, t = xor_data()
+    y, loss = forward(params, x, t)
+    diagram = viz.draw(loss, show_values=True, show_grads=True,
+                       title=f"XOR network after training: E = {loss.item():.4f}")
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    return diagram.save(path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograd", description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--lr", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--graph", default="xor_graph.svg",
+                        help="where to write the network's diagram (.svg, .png, .pdf or .dot); '' for none")
     args = parser.parse_args(argv)
     numpy.set_printoptions(precision=4, suppress=True)
     params, final_loss, predictions = train(args.epochs, args.lr, args.seed)
+    if args.graph:
+        print(f"graph diagram with values and gradients written to {write_diagram(params, args.graph)}")
     return 0 if predictions == [0, 1, 1, 0] else 1
 
 

@@ -179,6 +179,15 @@ class Tensor:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
+    def draw(self, **options):
+        """This tensor's computation graph as a diagram (see autograd.viz.draw).
+
+        >>> loss.draw(show_values=True)        # shows inline in Jupyter
+        """
+        from .viz import draw
+
+        return draw(self, **options)
+
     def describe(self):
         """A data-free description of this tensor (what a released graph keeps)."""
         return TensorDescription(self)
