@@ -19,13 +19,16 @@ the LSTM, attention and decoding code against a model trained elsewhere.
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy
 
 import autograd
 from autograd import nn, optim
-from seq2seq_common import prepare, train_epochs  # benchmarks/ is on sys.path when run as a script
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # also when imported by path (tests)
+from seq2seq_common import prepare, train_epochs  # noqa: E402
 from autograd.datasets import dates
 
 HERE = os.path.dirname(os.path.abspath(__file__))

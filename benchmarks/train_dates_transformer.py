@@ -9,12 +9,15 @@ accuracy of greedy decoding on the book's 5,000 held-out dates after every epoch
 import argparse
 import json
 import os
+import sys
 
 import numpy
 
 import autograd
 from autograd import nn, optim
-from seq2seq_common import prepare, train_epochs  # benchmarks/ is on sys.path when run as a script
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # also when imported by path (tests)
+from seq2seq_common import prepare, train_epochs  # noqa: E402
 from autograd.datasets import dates
 
 HERE = os.path.dirname(os.path.abspath(__file__))

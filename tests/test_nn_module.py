@@ -186,11 +186,12 @@ def test_call_scope_hook_wraps_every_module_call():
         entered.append(type(module).__name__)
         yield
 
+    previous = nn.module._call_scope  # autograd.viz may have installed its own: put it back after
     nn.module.set_call_scope(scope)
     try:
         nn.Sequential(nn.Linear(2, 2), nn.ReLU())(autograd.randn(1, 2))
     finally:
-        nn.module.set_call_scope(None)
+        nn.module.set_call_scope(previous)
     assert entered == ["Sequential", "Linear", "ReLU"]
 
 
