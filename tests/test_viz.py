@@ -48,7 +48,7 @@ def test_edges_follow_the_data():
     b = autograd.tensor([3.0, 4.0], requires_grad=True, name="b")
     out = (a * b).sum()
     diagram = viz.draw(out)
-    ids = {name: re.search(rf"(\S+) \[label=<<b>{name}</b>", diagram.source).group(1) for name in ["a", "b", "Mul", "Sum"]}
+    ids = {name: re.search(rf"(\S+) \[label=<[^\n]*?<b>{name}</b>", diagram.source).group(1) for name in ["a", "b", "Mul", "Sum"]}
     edges = {tuple(line.strip().split(" -> ")) for line in edge_lines(diagram)}
     assert (ids["a"], ids["Mul"]) in edges and (ids["b"], ids["Mul"]) in edges
     assert any(e[0] == ids["Mul"] for e in edges) and len(edges) == 5  # a, b -> Mul -> product -> Sum -> out
@@ -59,7 +59,7 @@ def test_shapes_values_and_grads_are_labelled():
     diagram = viz.draw(loss, show_values=True, show_grads=True)
     source = diagram.source
     assert "2×2  float32" in source and "scalar  float32" in source
-    assert "grad 1" in source  # dE/dE
+    assert "<i>grad</i> 1" in source  # dE/dE
     w1 = params["W1"]
     expected, = autograd.grad(loss, [w1], retain_graph=True)
     assert f"{expected.data[0, 0]:.3g}" in source
@@ -188,3 +188,12 @@ def test_tensor_draw_method_and_jupyter_display():
     assert isinstance(diagram, viz.Diagram)
     if viz.layout_engine() is not None:
         assert diagram._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_small_matrices_print_in_aligned_columns_and_large_ones_as_a_summary():
+    text = viz.format_values(numpy.array([[0.0521, 0.0357], [0.906, 8.03e-5]], dtype="float32"))
+    first, second = text.split("\n")
+    assert first.index(",") == second.index(",")  # the columns line up in a monospace font
+    assert "8.03e-05" in text
+    summary = viz.format_values(numpy.linspace(-1, 1, 100))
+    assert summary.startswith("min -1") and "mean" in summary and "max 1" in summary

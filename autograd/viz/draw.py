@@ -97,7 +97,16 @@ def format_values(array, limit=12):
     if a.size <= limit:
         if a.ndim == 0:
             return f"{a.item():.4g}" if a.dtype.kind == "f" else str(a.item())
-        # three significant digits, so that small gradients read 2.1e-05 rather than 0.
+        if a.ndim <= 2:  # columns padded to one width, so a matrix reads as a matrix
+            # three significant digits, so that small gradients read 2.1e-05 rather than 0.
+            cells = [f"{v:.3g}" if a.dtype.kind == "f" else str(v) for v in a.ravel().tolist()]
+            width = max(len(c) for c in cells)
+            rows = numpy.array(cells, dtype=object).reshape(a.shape if a.ndim == 2 else (1, -1))
+            lines = ["[" + ", ".join(c.rjust(width) for c in row) + "]" for row in rows]
+            if a.ndim == 1:
+                return lines[0]
+            return "\n".join(("[" if i == 0 else " ") + line + ("]" if i == len(lines) - 1 else ",")
+                             for i, line in enumerate(lines))
         return numpy.array2string(a, separator=", ", max_line_width=48,
                                   formatter={"float_kind": lambda v: f"{v:.3g}"})
     if a.dtype.kind not in "fc":
@@ -105,27 +114,39 @@ def format_values(array, limit=12):
     return f"min {a.min():.3g} · mean {a.mean():.3g} · max {a.max():.3g}"
 
 
-def _html_lines(text):
-    return "<br/>".join(html.escape(line) for line in str(text).split("\n"))
-
-
 def _shape_text(t):
     shape = "×".join(str(n) for n in t.shape) if len(t.shape) else "scalar"
     return f"{shape}  {t.dtype}"
 
 
+def _value_cell(text, colour=None, heading=None):
+    """A left-aligned monospace block, so the columns of a matrix line up."""
+    lines = str(text).split("\n")
+    body = "<br/>".join(html.escape(line) for line in lines)
+    if heading:
+        body = f"<i>{html.escape(heading)}</i><br/>{body}" if len(lines) > 1 or len(body) > 18 \
+            else f"<i>{html.escape(heading)}</i> {body}"
+    body = f'<font face="Courier" point-size="10">{body}</font>'
+    if colour:
+        body = f'<font color="{colour}">{body}</font>'
+    return f'<tr><td align="left" balign="left">{body}</td></tr>'
+
+
 def tensor_label(t, name, show_shapes, show_values, grad, value_limit, grad_symbol="grad"):
-    rows = [f"<b>{html.escape(name)}</b>" if name else ""]
+    rows = []
+    if name:
+        rows.append(f"<tr><td><b>{html.escape(name)}</b></td></tr>")
     if show_shapes:
-        rows.append(f'<font point-size="9" color="{MUTED}">{html.escape(_shape_text(t))}</font>')
+        rows.append(f'<tr><td><font point-size="9" color="{MUTED}">{html.escape(_shape_text(t))}</font></td></tr>')
     if show_values:
         data = getattr(t, "data", None)
-        rows.append(_html_lines(format_values(data, value_limit)) if data is not None
-                    else f'<font color="{MUTED}"><i>value freed by backward</i></font>')
+        rows.append(_value_cell(format_values(data, value_limit)) if data is not None
+                    else f'<tr><td><font color="{MUTED}" point-size="9"><i>value freed by backward</i></font></td></tr>')
     if grad is not None:
-        rows.append(f'<font color="{GRAD_COLOUR}">{html.escape(grad_symbol)} '
-                    f'{_html_lines(format_values(grad, value_limit))}</font>')
-    return "<" + "<br/>".join(r for r in rows if r) + ">"
+        rows.append(_value_cell(format_values(grad, value_limit), GRAD_COLOUR, grad_symbol))
+    if not rows:
+        rows.append("<tr><td> </td></tr>")
+    return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
 
 
 def op_label(node, constants, backward):
