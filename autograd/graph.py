@@ -181,13 +181,18 @@ class Function:
             return self._saved
         return tuple(self._as_graph_tensor(a) for a in self._saved)
 
+    @property
+    def saved_arrays(self):
+        """What forward saved, always as plain arrays: for masks and counts, which are constants."""
+        return self._saved
+
     def _as_graph_tensor(self, array):
         if array is None or not hasattr(array, "shape"):
             return array
         for x in self.inputs:
             if isinstance(x, Tensor) and x.data is array:
                 return x
-        for index, ref in enumerate(self._outputs):
+        for ref in self._outputs:
             out = ref()
             if out is not None and out.data is array:
                 return out
@@ -206,6 +211,8 @@ class Function:
                 needs_grad.append(False)
         try:
             outputs = self.forward(*arrays)
+        except AutogradError:  # already ours, and already explained
+            raise
         except (ValueError, TypeError) as error:
             raise _explain_failure(self, args, error) from error
 
@@ -251,10 +258,6 @@ class Function:
         self.inputs = tuple([x if x.__class__ is not Tensor or x.creator is None else TensorDescription(x)
                              for x in self.inputs])
 
-    def output_tensors(self):
-        """The outputs that are still alive (None for those already freed)."""
-        return tuple(ref() for ref in self._outputs)
-
     def __repr__(self):
         return f"<{self.name} node #{self.sequence_nr}>"
 
@@ -279,8 +282,6 @@ def _as_constant(value):
 
 def _explain_failure(function, args, error):
     """Turn NumPy's broadcasting / device errors into our own, naming the op and shapes."""
-    if isinstance(error, AutogradError):  # already ours, and already explained
-        return error
     tensors = [a for a in args if isinstance(a, Tensor)]
     devices = {t.device for t in tensors}
     devices |= {backend.device_of(a) for a in args if hasattr(a, "shape") and not isinstance(a, Tensor)}
@@ -356,6 +357,9 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
             input_grads = node.backward(*grads)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                raise GraphError(f"{node.name}.backward returned {len(input_grads)} gradients "
+                                 f"for {len(node.inputs)} inputs")
 
             for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
                 if not needed or g is None:
@@ -373,9 +377,6 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                         slots[0] = slots[0] + g
                 else:
                     send(x, g)
-            if len(input_grads) != len(node.inputs):
-                raise GraphError(f"{node.name}.backward returned {len(input_grads)} gradients "
-                                 f"for {len(node.inputs)} inputs")
             if not retain_graph:
                 node.release()
         input_grads = g = None  # drop loop leftovers: they would count as other owners below
@@ -403,8 +404,9 @@ def _owned_by_engine(grad, dtype):
     """Can this gradient array become `.grad` without a copy? (PyTorch's AccumulateGrad asks the same.)
 
     Only if nothing else refers to it: not a view of another array, and no other reference than
-    the engine's own (the leaf_grads entry, the loop variable and getrefcount's argument: 3 in
-    CPython). A gradient shared by two leaves, kept by a retained graph or by a hook has more.
+    the engine's own (in CPython 4: the leaf_grads entry, the loop variable, this function's
+    argument and getrefcount's argument). A gradient shared by two leaves, kept by a retained
+    graph or by a hook has more.
     """
     return (type(grad) is numpy.ndarray and grad.dtype == dtype and grad.base is None
             and grad.flags.writeable and sys.getrefcount(grad) <= 4)
@@ -461,8 +463,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> dy, = autograd.grad(x ** 3, [x], create_graph=True)     # 3x² = 27
     >>> d2y, = autograd.grad(dy, [x])                           # 6x  = 18
     """
-    single_output = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_output else list(outputs)
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]

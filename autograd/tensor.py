@@ -14,7 +14,7 @@ import numpy
 
 from . import backend
 from . import graph
-from .errors import DTypeError, GraphError
+from .errors import DTypeError, GraphError, ShapeError
 
 
 class Tensor:
@@ -188,10 +188,6 @@ class Tensor:
 
         return draw(self, **options)
 
-    def describe(self):
-        """A data-free description of this tensor (what a released graph keeps)."""
-        return TensorDescription(self)
-
     # ------------------------------------------------------------ display
     def __repr__(self):
         body = numpy.array2string(self.numpy(), separator=", ", precision=4, threshold=50,
@@ -338,8 +334,6 @@ def initial_grad(output, grad, create_graph):
     else:
         seed = grad.data if isinstance(grad, Tensor) else backend.as_array(grad, output.dtype, output.device)
         if seed.shape != output.shape:
-            from .errors import ShapeError
-
             raise ShapeError(f"backward: grad has shape {seed.shape} but the output has shape {output.shape}")
     if create_graph:
         return grad if isinstance(grad, Tensor) else Tensor._from_op(seed, None, 0)

@@ -16,7 +16,6 @@ import math
 
 import numpy
 
-from ..errors import ShapeError
 from ..graph import Function
 from .elementwise import unbroadcast, mul
 from .registry import declare, uniform, Sample
@@ -124,11 +123,7 @@ def linear(x, weight, bias=None):
 
     >>> y = autograd.linear(x, W, b)          # x (N, 3), W (5, 3), b (5,) -> y (N, 5)
     """
-    in_x = x.shape[-1] if hasattr(x, "shape") else None
-    if in_x is not None and hasattr(weight, "shape") and (len(weight.shape) != 2 or weight.shape[1] != in_x):
-        raise ShapeError(f"Linear: inputs of shape {tuple(x.shape)} do not fit a weight of shape "
-                         f"{tuple(weight.shape)} (it must be (out_features, {in_x}))")
-    return Linear()(x, weight, bias) if bias is not None else Linear()(x, weight, None)
+    return Linear()(x, weight, bias)  # a shape mismatch raises ShapeError naming Linear and the shapes
 
 
 def outer(a, b):

@@ -54,11 +54,6 @@ def _with_kept_axes(grad, shape, axis, keepdims):
     return grad if keepdims else grad.reshape(_kept_shape(shape, axis))
 
 
-def _data(value):
-    """The array of a tensor (backward of max/min uses values, never graphs, for its mask)."""
-    return value.data if isinstance(value, Tensor) else value
-
-
 def _array_like(x):
     """Tensors and arrays pass; Python numbers and lists become arrays (as NumPy would take them)."""
     return x if isinstance(x, Tensor) else backend.as_array(x)
@@ -117,7 +112,7 @@ class Max(Function):
         return extreme if self.keepdims else extreme.reshape(_reduced_shape(x.shape, self.axis))
 
     def backward(self, grad):
-        x, extreme = (_data(a) for a in self.saved_tensors)
+        x, extreme = self.saved_arrays  # the winners' mask is a constant
         winners = (x == extreme).astype(grad.dtype)
         share = winners / winners.sum(axis=self.axis, keepdims=True)  # 1 for a lone winner, 1/k for k ties
         # The share is a constant: max is piecewise linear, its second derivative is zero.

@@ -18,16 +18,12 @@ from .. import backend
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import unbroadcast
+from .reduce import _array_like
 from .registry import declare, uniform, Sample
 
 
 __all__ = ["reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "flatten",
            "concatenate", "stack", "split", "pad", "getitem", "scatter_add"]
-
-
-def _array_like(x):
-    """Tensors and arrays pass; Python numbers and lists become arrays (as NumPy would take them)."""
-    return x if isinstance(x, Tensor) else backend.as_array(x)
 
 
 # ---------------------------------------------------------------- reshaping (same values, same order)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import GraphError
 from .draw import draw, tensor_gradients, Diagram
 from .render import layout_engine
-from .walk import collect, tensor_key, op_key, is_released
+from .walk import collect, op_key, is_released
 
 
 @dataclass
@@ -95,4 +95,4 @@ document.addEventListener('keydown', e => {{ if (e.key == 'ArrowRight') go(1); i
     return path
 
 
-__all__ = ["backward_steps", "save_steps", "BackwardStep", "tensor_key"]
+__all__ = ["backward_steps", "save_steps", "BackwardStep"]

@@ -9,7 +9,6 @@ the key still makes them one box in the diagram.
     >>> g = collect([loss])
     >>> g.ops, g.tensors, g.edges        # nodes in creation order, tensors by key, (from, to) pairs
 """
-from ..graph import Function
 from ..tensor import Tensor, TensorDescription
 
 
@@ -83,4 +82,4 @@ def is_released(view):
     return any(getattr(node, "_released", False) for node in view.ops.values())
 
 
-__all__ = ["collect", "GraphView", "tensor_key", "op_key", "is_released", "Function"]
+__all__ = ["collect", "GraphView", "tensor_key", "op_key", "is_released"]
