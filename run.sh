@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of the README, each of which sets everything up first:
 #   bash run.sh demo   trains the XOR network of the computation-graph chapter and writes its diagram
-#   bash run.sh test   runs the whole test suite (tests/ and the notebooks)
+#   bash run.sh test   runs the whole test suite (tests/ and the notebooks): it runs .ci/run
+#   bash run.sh setup  only creates .venv and installs everything
 # Everything is installed into ./.venv (created if missing) from the package registries.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,19 +41,19 @@ install_torch_oracle() {
 }
 
 case "${1:-}" in
+    setup)
+        setup
+        install_torch_oracle
+        ;;
     demo)
         setup
         "$VENV/bin/python" -m autograd "${@:2}"
         ;;
     test)
-        setup
-        install_torch_oracle
-        # two test workers on two cores: one BLAS thread each, or they oversubscribe the cores
-        OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-            "$VENV/bin/python" -m pytest -q -n 2 "${@:2}"
+        exec bash .ci/run "${@:2}"   # the same command CI runs: setup, then pytest
         ;;
     *)
-        echo "usage: bash run.sh demo|test [extra arguments]" >&2
+        echo "usage: bash run.sh setup|demo|test [extra arguments]" >&2
         exit 2
         ;;
 esac
