@@ -287,8 +287,7 @@ class MultiHeadAttention(Module):
 
     def _project(self, x, index):
         weight, bias = self._projection(index)
-        y = ops.matmul(x, ops.transpose(weight))
-        return y if bias is None else y + bias
+        return ops.linear(x, weight, bias)
 
     def _split_heads(self, x):
         """(B, T, E) -> (B, heads, T, head_dim)."""
@@ -297,6 +296,7 @@ class MultiHeadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        self_attention = query is key and key is value  # before the swap below makes new tensors
         if not self.batch_first:  # (L, B, E) -> (B, L, E)
             query, key, value = (ops.swapaxes(t, 0, 1) for t in (query, key, value))
         if query.ndim != 3 or key.ndim != 3 or value.ndim != 3:
@@ -307,11 +307,9 @@ class MultiHeadAttention(Module):
         B, L, _ = query.shape
         S = key.shape[1]
 
-        if self._qkv_same_embed_dim and query is key and key is value:
+        if self._qkv_same_embed_dim and self_attention:
             # self-attention: one matmul with the whole (3E, E) weight, then split
-            qkv = ops.matmul(query, ops.transpose(self.in_proj_weight))
-            if self.in_proj_bias is not None:
-                qkv = qkv + self.in_proj_bias
+            qkv = ops.linear(query, self.in_proj_weight, self.in_proj_bias)
             E = self.embed_dim
             q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
         else:

@@ -11,6 +11,8 @@ works on servers and in tests.
 """
 import numpy
 
+from .. import backend
+
 __all__ = ["plot_attention"]
 
 
@@ -23,9 +25,7 @@ def plot_attention(weights, source, target, path=None, title=None, ax=None, cmap
 
     >>> fig = plot_attention(w[0].numpy(), list("abc"), list("cba"), path="attn.png")
     """
-    weights = numpy.asarray(getattr(weights, "data", weights), dtype=numpy.float64)
-    if hasattr(weights, "get"):  # a CuPy array
-        weights = weights.get()
+    weights = numpy.asarray(backend.to_device(getattr(weights, "data", weights), "cpu"), dtype=numpy.float64)
     source, target = list(source), list(target)
     if weights.shape != (len(target), len(source)):
         raise ValueError(f"plot_attention: weights have shape {weights.shape} but there are "

@@ -473,11 +473,7 @@ class Seq2Seq(EncoderDecoder):
     def forward(self, src, tgt_in, src_lengths=None, return_attention=False):
         """Teacher-forced logits (B, T, V) for decoder inputs `tgt_in` (B, T) (and attention weights)."""
         cache = self.start(src, src_lengths)
-        logits, state, weights = self._decode(_ids(tgt_in), cache)
-        # The LSTM op has several outputs (y, h_n, c_n); the engine needs the unused ones
-        # (the final decoder state, the encoder outputs of a plain decoder) alive until
-        # backward, so keep them until the next call.
-        object.__setattr__(self, "_unused_outputs", (cache, state))
+        logits, _, weights = self._decode(_ids(tgt_in), cache)
         return (logits, weights) if return_attention else logits
 
     def step(self, prefix, cache):
