@@ -296,6 +296,9 @@ def test_detach_state_carries_values_but_cuts_the_graph():
     out, second = layer(x[:, 3:], carried)
     numpy.testing.assert_allclose(second[0].numpy(), whole[0].numpy(), rtol=1e-5, atol=1e-6)
     out.sum().backward()  # only through the second half; the first graph is not needed
+    # backward releases every node it runs: the second half's are spent, the first half's were never reached
+    assert out.creator._released
+    assert first[0].creator._released is False and first[1].creator._released is False
     assert nn.detach_state(None) is None
 
 

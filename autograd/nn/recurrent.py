@@ -26,10 +26,11 @@ import math
 
 import numpy
 
-from .. import ops
+from .. import backend, ops
 from ..creation import zeros
 from ..errors import ShapeError
 from ..graph import no_grad
+from ..ops.recurrent import _zeros_state
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -117,7 +118,8 @@ def run_composed(step, x, states, weights, lengths=None, reverse=False, batch_fi
     masks = None
     if lengths is not None:
         lengths = numpy.asarray(lengths.numpy() if isinstance(lengths, Tensor) else lengths)
-        masks = [(t < lengths)[:, None] for t in range(steps)]
+        device = backend.device_of(x.data if isinstance(x, Tensor) else x)
+        masks = backend.to_device((numpy.arange(steps)[:, None] < lengths)[:, :, None], device)  # (T, B, 1)
     outputs = [None] * steps
     states = tuple(states)
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
@@ -155,6 +157,18 @@ def _options(kind):
     return {"nonlinearity": kind[4:].lower()} if kind.startswith("RNN") else {}
 
 
+def _reset_uniform(module):
+    """PyTorch's initialisation: every weight and bias ~ U(-1/√H, 1/√H)."""
+    bound = 1 / math.sqrt(module.hidden_size)
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
+def _zeros(x, weight_hh, batch_first=True):
+    """A zero state of x's dtype and device (a constant tensor) for the composed path."""
+    return Tensor(_zeros_state(x, weight_hh, batch_first))
+
+
 def _set_forget_bias(bias_ih, bias_hh, hidden, value):
     """LSTM forget-gate bias: b_ih + b_hh = value on the f block (rows H..2H), so the cell starts remembering."""
     with no_grad():
@@ -177,9 +191,7 @@ class _CellBase(Module):
 
     def reset_parameters(self):
         """PyTorch's initialisation: every weight and bias ~ U(-1/√H, 1/√H)."""
-        bound = 1 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _reset_uniform(self)
 
     def _weights(self):
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
@@ -209,7 +221,7 @@ class RNNCell(_CellBase):
         self._check(x)
         if self.fused:
             return ops.rnn_cell(x, h, *self._weights(), nonlinearity=self.nonlinearity)
-        h = zeros(x.shape[0], self.hidden_size, dtype=x.dtype) if h is None else h
+        h = _zeros(x, self.weight_hh) if h is None else h
         return rnn_cell_composed(x, h, *self._weights(), nonlinearity=self.nonlinearity)
 
 
@@ -230,8 +242,8 @@ class LSTMCell(_CellBase):
         h, c = (None, None) if state is None else state
         if self.fused:
             return ops.lstm_cell(x, h, c, *self._weights())
-        h = zeros(x.shape[0], self.hidden_size, dtype=x.dtype) if h is None else h
-        c = zeros(x.shape[0], self.hidden_size, dtype=x.dtype) if c is None else c
+        h = _zeros(x, self.weight_hh) if h is None else h
+        c = _zeros(x, self.weight_hh) if c is None else c
         return lstm_cell_composed(x, h, c, *self._weights())
 
 
@@ -249,7 +261,7 @@ class GRUCell(_CellBase):
         self._check(x)
         if self.fused:
             return ops.gru_cell(x, h, *self._weights())
-        h = zeros(x.shape[0], self.hidden_size, dtype=x.dtype) if h is None else h
+        h = _zeros(x, self.weight_hh) if h is None else h
         return gru_cell_composed(x, h, *self._weights())
 
 
@@ -287,9 +299,7 @@ class _RNNBase(Module):
 
     def reset_parameters(self):
         """PyTorch's initialisation: every weight and bias ~ U(-1/√H, 1/√H)."""
-        bound = 1 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _reset_uniform(self)
 
     def layer_weights(self, layer, direction=0):
         """(weight_ih, weight_hh, bias_ih, bias_hh) of one layer and direction (biases None without bias)."""
@@ -346,8 +356,7 @@ class _RNNBase(Module):
         if self.fused:
             return sequence_op(x, *initial, *weights, lengths=lengths, reverse=reverse,
                                batch_first=self.batch_first, **options)
-        batch = x.shape[0] if self.batch_first else x.shape[1]
-        initial = [zeros(batch, self.hidden_size, dtype=x.dtype) if s is None else s for s in initial]
+        initial = [_zeros(x, weights[1], self.batch_first) if s is None else s for s in initial]
         return run_composed(composed_cell, x, initial, weights, lengths=lengths, reverse=reverse,
                             batch_first=self.batch_first, **options)
 

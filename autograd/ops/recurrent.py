@@ -178,7 +178,8 @@ class Recurrence(Function):
         if need[3]:
             db_ih = d_pre_flat.sum(axis=0)
         if need[4]:
-            db_hh = d_hidden_flat.sum(axis=0)
+            # LSTM / RNN: d_hidden is d_pre, so the second reduction would repeat the first
+            db_hh = db_ih.copy() if (self.same_gate_grads and db_ih is not None) else d_hidden_flat.sum(axis=0)
         grads = (dx, dw_ih, dw_hh, db_ih, db_hh, dh if need[5] else None)
         if self.has_cell_state:
             grads += (dc if need[6] else None,)
@@ -312,7 +313,6 @@ class Cell(Function):
     def forward(self, x, *args):
         if x.ndim != 2:
             raise ShapeError(f"{self.name}: the input must be (batch, features), got shape {tuple(x.shape)}")
-        self.recurrence.needs_input_grad = ()
         outputs = self.recurrence.forward(x[:, None, :], *args)
         return outputs[1:] if self.recurrence.has_cell_state else outputs[1]  # the state(s) after the step
 

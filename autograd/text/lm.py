@@ -18,6 +18,7 @@ import math
 import numpy
 
 from .. import ops
+from ..backend import numpy_namespace
 from ..graph import no_grad
 from ..nn.embedding import Embedding
 from ..nn.layers import Linear, Dropout
@@ -106,12 +107,13 @@ class LSTMLanguageModel(Module):
         return logits.reshape(batch, steps, self.vocab_size), state
 
 
-def lm_loss(logits, targets):
-    """Mean cross-entropy over every position: logits (B, T, V), targets (B, T) word ids.
+def lm_loss(logits, targets, reduction="mean"):
+    """Cross-entropy over every position: logits (B, T, V), targets (B, T) word ids; mean unless `reduction`.
 
     >>> loss = lm_loss(logits, y); loss.backward()
     """
-    return ops.cross_entropy(logits.reshape(-1, logits.shape[-1]), numpy.asarray(targets).reshape(-1))
+    return ops.cross_entropy(logits.reshape(-1, logits.shape[-1]), numpy.asarray(targets).reshape(-1),
+                             reduction=reduction)
 
 
 def perplexity(model, corpus, batch_size=10, time_steps=35):
@@ -129,8 +131,7 @@ def perplexity(model, corpus, batch_size=10, time_steps=35):
     with no_grad():
         for x, y in TBPTTBatcher(corpus, batch_size, time_steps):
             logits, state = model(x, state)
-            total += float(ops.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                             reduction="sum").item())
+            total += float(lm_loss(logits, y, reduction="sum").item())
             count += y.size
     model.train(was_training)
     return math.exp(total / count)
@@ -156,20 +157,21 @@ def generate(model, start_tokens, length, temperature=1.0, top_k=None, skip_ids=
     was_training = model.training
     model.eval()
     tokens = list(start_tokens)
+    skip = None if skip_ids is None else numpy.asarray(list(skip_ids), dtype=numpy.int64)
     with no_grad():
         logits, state = model(numpy.array([start_tokens]), None)  # read the whole prompt at once
         for _ in range(length):
             scores = logits.numpy()[0, -1].astype(numpy.float64) / temperature
-            if skip_ids is not None:
-                scores[numpy.asarray(list(skip_ids), dtype=numpy.int64)] = -numpy.inf
+            if skip is not None:
+                scores[skip] = -numpy.inf
             if top_k is not None and top_k < scores.size:
                 cutoff = numpy.partition(scores, -top_k)[-top_k]
                 scores[scores < cutoff] = -numpy.inf
             if greedy:
                 word = int(numpy.argmax(scores))
             else:
-                p = numpy.exp(scores - scores.max())
-                word = int(rng.choice(p.size, p=p / p.sum()))
+                p = numpy_namespace.softmax(scores)  # float64, like scores
+                word = int(rng.choice(p.size, p=p))
             tokens.append(word)
             logits, state = model(numpy.array([[word]]), state)
     model.train(was_training)

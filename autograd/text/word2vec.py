@@ -155,8 +155,36 @@ def train_word2vec(corpus, vocab_size, model="cbow", dim=100, window=5, negative
     return net.word_vectors
 
 
-def _normalised(vectors):
+def _unit_rows(vectors):
+    """The rows of `vectors` scaled to unit length (float64)."""
+    vectors = numpy.asarray(vectors, dtype=numpy.float64)
     return vectors / (numpy.linalg.norm(vectors, axis=1, keepdims=True) + 1e-8)
+
+
+def _nearest(unit, query, exclude, top, id_to_word):
+    """The `top` rows of `unit` most similar to `query`, skipping the ids in `exclude`: [(word, similarity), ...]."""
+    similarity = unit @ query
+    similarity[list(exclude)] = -numpy.inf
+    best = numpy.argsort(-similarity)[:top]
+    return [(id_to_word[int(i)], float(similarity[i])) for i in best]
+
+
+def _check_words(name, words, word_to_id):
+    for word in words:
+        if word not in word_to_id:
+            raise KeyError(f"{name}: {word!r} is not in the vocabulary")
+
+
+def _most_similar(word, word_to_id, id_to_word, unit, top):
+    _check_words("most_similar", (word,), word_to_id)
+    index = word_to_id[word]
+    return _nearest(unit, unit[index], (index,), top, id_to_word)  # the word itself does not count
+
+
+def _analogy(a, b, c, word_to_id, id_to_word, unit, top):
+    _check_words("analogy", (a, b, c), word_to_id)
+    query = unit[word_to_id[b]] - unit[word_to_id[a]] + unit[word_to_id[c]]
+    return _nearest(unit, query / numpy.linalg.norm(query), (word_to_id[w] for w in (a, b, c)), top, id_to_word)
 
 
 def most_similar(word, word_to_id, id_to_word, vectors, top=5):
@@ -164,13 +192,7 @@ def most_similar(word, word_to_id, id_to_word, vectors, top=5):
 
     >>> most_similar("you", word_to_id, id_to_word, vectors)   # [('we', 0.73), ('i', 0.70), ...]
     """
-    if word not in word_to_id:
-        raise KeyError(f"most_similar: {word!r} is not in the vocabulary")
-    unit = _normalised(numpy.asarray(vectors, dtype=numpy.float64))
-    similarity = unit @ unit[word_to_id[word]]
-    similarity[word_to_id[word]] = -numpy.inf  # the word itself does not count
-    best = numpy.argsort(-similarity)[:top]
-    return [(id_to_word[int(i)], float(similarity[i])) for i in best]
+    return _most_similar(word, word_to_id, id_to_word, _unit_rows(vectors), top)
 
 
 def analogy(a, b, c, word_to_id, id_to_word, vectors, top=5):
@@ -178,16 +200,7 @@ def analogy(a, b, c, word_to_id, id_to_word, vectors, top=5):
 
     >>> analogy("man", "king", "woman", word_to_id, id_to_word, vectors)   # [('queen', ...), ...]
     """
-    for word in (a, b, c):
-        if word not in word_to_id:
-            raise KeyError(f"analogy: {word!r} is not in the vocabulary")
-    unit = _normalised(numpy.asarray(vectors, dtype=numpy.float64))
-    query = unit[word_to_id[b]] - unit[word_to_id[a]] + unit[word_to_id[c]]
-    similarity = unit @ (query / numpy.linalg.norm(query))
-    for word in (a, b, c):
-        similarity[word_to_id[word]] = -numpy.inf
-    best = numpy.argsort(-similarity)[:top]
-    return [(id_to_word[int(i)], float(similarity[i])) for i in best]
+    return _analogy(a, b, c, word_to_id, id_to_word, _unit_rows(vectors), top)
 
 
 class WordVectors:
@@ -200,10 +213,11 @@ class WordVectors:
     def __init__(self, vectors, word_to_id, id_to_word):
         self.vectors = numpy.asarray(vectors, dtype=numpy.float32)
         self.word_to_id, self.id_to_word = word_to_id, id_to_word
+        self._unit = _unit_rows(self.vectors)  # normalised once, not per query
 
     def most_similar(self, word, top=5):
-        return most_similar(word, self.word_to_id, self.id_to_word, self.vectors, top)
+        return _most_similar(word, self.word_to_id, self.id_to_word, self._unit, top)
 
     def analogy(self, a, b, c, top=5):
         """a : b = c : ?"""
-        return analogy(a, b, c, self.word_to_id, self.id_to_word, self.vectors, top)
+        return _analogy(a, b, c, self.word_to_id, self.id_to_word, self._unit, top)
