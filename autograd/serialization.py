@@ -99,8 +99,9 @@ def _rebuild(node, arrays):
     return node["value"]
 
 
-def _is_flat_state_dict(obj):
-    return isinstance(obj, dict) and all(isinstance(k, str) and _to_numpy(v) is not None for k, v in obj.items())
+def _is_flat_state_dict(structure):
+    """Whether `_flatten` described a {str: array} dict: stored under its own names, with no structure."""
+    return "dict" in structure and all(isinstance(k, str) and "array" in node for k, node in structure["dict"])
 
 
 def _uses_safetensors(path):
@@ -115,8 +116,7 @@ def save(obj, path):
     path = os.fspath(path)
     arrays = {}
     structure = _flatten(obj, "", arrays)
-    flat = _is_flat_state_dict(obj)
-    description = None if flat else json.dumps(structure)
+    description = json.dumps(structure)
     if _uses_safetensors(path):
         try:
             from safetensors.numpy import save as safetensors_save
@@ -124,10 +124,10 @@ def save(obj, path):
             raise CheckpointError("saving to .safetensors needs the safetensors package "
                                   "(pip install safetensors), or use a .npz file name") from None
         # safetensors sorts its keys: the structure also records the original order
-        metadata = {_STRUCTURE_KEY: json.dumps(structure)}
+        metadata = {_STRUCTURE_KEY: description}
         payload = safetensors_save(arrays, metadata=metadata)
     else:
-        if description is not None:
+        if not _is_flat_state_dict(structure):
             arrays[_STRUCTURE_KEY] = numpy.frombuffer(description.encode("utf-8"), dtype=numpy.uint8)
         buffer = io.BytesIO()
         numpy.savez(buffer, **arrays)

@@ -138,12 +138,13 @@ class Trainer:
         self.model.train()
         totals = _Averages(self.metrics)
         bar = _progress_bar(loader, description, self.progress)
+        clipped = list(self.model.parameters()) if self.clip_grad_norm is not None else None
         for batch in bar:
             self.optimizer.zero_grad()
             output, target, loss = self._forward(batch)
             loss.backward()
-            if self.clip_grad_norm is not None:
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            if clipped is not None:
+                nn.utils.clip_grad_norm_(clipped, self.clip_grad_norm)
             self.optimizer.step()
             totals.add(loss.item(), output, target)
             if bar is not loader:

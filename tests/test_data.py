@@ -82,3 +82,22 @@ def test_random_split_and_subset():
     assert batch[1].numpy().tolist() == [9, 3]
     with pytest.raises(ValueError):
         random_split(dataset(10), [3, 3])
+
+
+def test_subsets_of_a_dataset_without_batch_go_through_the_loader():
+    class Squares(Dataset):  # only __len__ and __getitem__: no batch method
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return float(i), i * i
+
+    train, val = random_split(Squares(), [0.8, 0.2], seed=0)
+    seen = []
+    for loader in (DataLoader(train, batch_size=3), DataLoader(val, batch_size=3, shuffle=True, seed=1)):
+        for xb, yb in loader:
+            assert xb.dtype == numpy.float32
+            assert yb.numpy().tolist() == [x * x for x in xb.numpy().astype(int).tolist()]
+            seen.extend(xb.numpy().astype(int).tolist())
+    assert sorted(seen) == list(range(10))
+    assert len(list(DataLoader(train, batch_size=3))) == 3

@@ -35,8 +35,6 @@ REFERENCE = [
      [[0.9968377263, -1.9968377233], [0.9935981741, -1.9935957289], [0.9903090457, -1.9903007524]]),
     (optim.Adam, dict(lr=0.1),
      [[0.9000000005, -1.9000000002], [0.8004122287, -1.8001664861], [0.7015862729, -1.700623392]]),
-    (optim.Adam, dict(lr=0.1, weight_decay=0.1, amsgrad=True),
-     [[0.9000000005, -1.9000000002], [0.8004122286, -1.8001664861], [0.7015862729, -1.700623392]]),
     (optim.AdamW, dict(lr=0.1),
      [[0.8990000005, -1.8980000002], [0.7985190272, -1.7962725886], [0.6989111832, -1.6949445144]]),
 ]
@@ -54,6 +52,29 @@ def test_update_rule_matches_reference_values(optimizer_class, settings, expecte
         numpy.testing.assert_allclose(p.numpy(), step_expected, rtol=1e-8, atol=1e-9)
 
 
+# Adam's weight_decay and amsgrad, on a loss where both matter: sum(p⁴) / 4 (gradient p³, not
+# proportional to p, so adding 0.1 p is not a mere rescaling, to which Adam is blind), from p = [1, -2]
+# with lr=0.1, betas=(0.9, 0.5), weight_decay=0.1, amsgrad=True, in float64:
+#   step 1: g = p³ + 0.1 p = [1.1, -8.2]; m̂ = g, v̂ = g² -> p -= 0.1 sign(g) -> 0.9, -1.9
+#   step 2: g = [0.819, -7.049]; v = 0.5 v + 0.5 g² = [0.6378805, 41.6542005] (still growing)
+#   step 3: g = [0.5854814, -5.9933392]; v = [0.4903345, 38.7871579] shrinks, so amsgrad divides by
+#           the step-2 v: p -> 0.7010938448, -1.6965924314 (0.6876456041, -1.6929078074 without amsgrad;
+#           weight_decay=0 gives 0.7966070545, -1.7980688706 at step 2 already)
+# Computed with the formulas above; torch.optim.Adam in float64 gives the same trajectory.
+ADAM_WEIGHT_DECAY_AMSGRAD = [[0.9000000009, -1.9000000001], [0.796760492, -1.7980977293],
+                             [0.7010938448, -1.6965924314]]
+
+
+def test_adam_weight_decay_and_amsgrad_match_reference_values():
+    p = nn.Parameter(numpy.array([1.0, -2.0]))
+    opt = optim.Adam([p], lr=0.1, betas=(0.9, 0.5), weight_decay=0.1, amsgrad=True)
+    for step_expected in ADAM_WEIGHT_DECAY_AMSGRAD:
+        opt.zero_grad()
+        ((p * p * p * p).sum() / 4).backward()
+        opt.step()
+        numpy.testing.assert_allclose(p.numpy(), step_expected, rtol=1e-8, atol=1e-9)
+
+
 TORCH_CASES = [
     ("SGD", "SGD", dict(lr=0.05, momentum=0.8, weight_decay=0.01)),
     ("SGD", "SGD", dict(lr=0.05, momentum=0.8, nesterov=True)),
@@ -63,7 +84,7 @@ TORCH_CASES = [
     ("RMSprop", "RMSprop", dict(lr=0.01, centered=True)),
     ("Adadelta", "Adadelta", dict(lr=0.5, rho=0.95, weight_decay=0.01)),
     ("Adam", "Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.01)),
-    ("Adam", "Adam", dict(lr=0.01, amsgrad=True)),
+    ("Adam", "Adam", dict(lr=0.01, betas=(0.9, 0.5), weight_decay=0.1, amsgrad=True)),  # v shrinks: max engages
     ("AdamW", "AdamW", dict(lr=0.01, weight_decay=0.1)),
 ]
 

@@ -10,8 +10,10 @@ DataLoader uses to avoid building a batch example by example.
 """
 import numpy
 
+from .. import backend
 from ..creation import generator
 from ..tensor import Tensor
+from .loader import default_collate
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 
@@ -40,7 +42,7 @@ class TensorDataset(Dataset):
     def __init__(self, *arrays):
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
-        self.arrays = [a.data if isinstance(a, Tensor) else _as_array(a) for a in arrays]
+        self.arrays = [a.data if isinstance(a, Tensor) else backend.as_array(a) for a in arrays]
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
             raise ValueError(f"TensorDataset: arrays have different lengths {[len(a) for a in self.arrays]}")
@@ -54,14 +56,6 @@ class TensorDataset(Dataset):
     def batch(self, indices):
         """The examples at `indices` stacked along a new first axis, in one indexing operation."""
         return tuple(Tensor(a[indices]) for a in self.arrays)
-
-
-def _as_array(values):
-    """Python floats become float32 (the default dtype); given NumPy arrays keep their dtype."""
-    array = numpy.asarray(values)
-    if not isinstance(values, numpy.ndarray) and array.dtype == numpy.float64:
-        array = array.astype(numpy.float32)
-    return array
 
 
 class Subset(Dataset):
@@ -78,9 +72,11 @@ class Subset(Dataset):
         return self.dataset[int(self.indices[index])]
 
     def batch(self, indices):
+        """The examples at `indices` as one batch: the dataset's own `batch` if it has one, else collated."""
+        indices = self.indices[indices]
         if hasattr(self.dataset, "batch"):
-            return self.dataset.batch(self.indices[indices])
-        raise AttributeError("batch")
+            return self.dataset.batch(indices)
+        return default_collate([self.dataset[int(i)] for i in indices])
 
 
 def random_split(dataset, lengths, seed=None):

@@ -12,6 +12,7 @@ Without either, shuffling draws from the library's generator
 """
 import numpy
 
+from .. import backend
 from ..creation import generator as library_generator
 from ..tensor import Tensor
 
@@ -31,7 +32,7 @@ def default_collate(examples):
     arrays = [e.numpy() if isinstance(e, Tensor) else e for e in examples]
     stacked = numpy.stack([numpy.asarray(a) for a in arrays])
     if stacked.dtype == numpy.float64 and not isinstance(arrays[0], numpy.ndarray):
-        stacked = stacked.astype(numpy.float32)  # Python floats: the default dtype
+        stacked = stacked.astype(backend.get_default_dtype())  # Python floats: the default dtype
     return Tensor(stacked)
 
 
@@ -72,12 +73,12 @@ class DataLoader:
     def __iter__(self):
         order = self._order()
         fast = self.collate_fn is None and hasattr(self.dataset, "batch")
+        collate = self.collate_fn or default_collate
         for batch_number in range(len(self)):
             indices = order[batch_number * self.batch_size:(batch_number + 1) * self.batch_size]
             if fast:
                 batch = self.dataset.batch(indices)
             else:
-                collate = self.collate_fn or default_collate
                 batch = collate([self.dataset[int(i)] for i in indices])
             if self.device is not None:
                 batch = _to_device(batch, self.device)

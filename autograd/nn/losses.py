@@ -8,6 +8,7 @@ targets (N, T) for a sequence model), which differs from PyTorch's (N, C, T)
 for more than two dimensions; for (N, C) it is the same.
 """
 from .. import ops
+from ..ops.loss import _check_reduction
 from .module import Module
 
 __all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
@@ -16,8 +17,7 @@ __all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLo
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+        _check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self):

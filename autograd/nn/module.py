@@ -25,6 +25,7 @@ from .. import backend
 from ..errors import CheckpointError
 from ..graph import no_grad
 from ..tensor import Tensor
+from .init import _fill
 
 
 class Parameter(Tensor):
@@ -35,11 +36,7 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data, requires_grad=True, dtype=None, device=None, name=None):
-        if isinstance(data, Tensor):
-            data = data.data
-        super().__init__(data, requires_grad=False, dtype=dtype, device=device, name=name)
-        if requires_grad:
-            self.requires_grad_(True)
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, device=device, name=name)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -355,13 +352,7 @@ class Module:
                                   "(nothing was changed): " + " | ".join(problems))
         with no_grad():
             for key, array in arrays.items():
-                target = own[key]
-                if target.data.dtype.kind in "fc" or array.dtype.kind in "fc":
-                    converted = array.astype(target.data.dtype, copy=False)
-                else:
-                    converted = array.astype(target.data.dtype, copy=False)
-                xp = backend.get_array_module(target.data)
-                target.data[...] = xp.asarray(converted) if xp is not numpy else converted
+                _fill(own[key], array)  # in place, keeping the tensor's dtype and device
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ display

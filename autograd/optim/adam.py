@@ -15,7 +15,7 @@ Formulas and defaults are PyTorch's.
 import math
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _decayed
 
 
 class Adam(Optimizer):
@@ -44,10 +44,11 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = xp.zeros_like(param)
         state["step"] += 1
         t = state["step"]
-        if wd and self.decoupled_weight_decay:
-            param *= 1 - lr * wd
-        elif wd:
-            grad = grad + wd * param
+        if self.decoupled_weight_decay:
+            if wd:
+                param *= 1 - lr * wd
+        else:
+            grad = _decayed(grad, param, wd)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         m += (1 - beta1) * grad

@@ -14,11 +14,7 @@ Formulas and defaults are PyTorch's, so runs match it step for step.
 """
 
 from .. import backend
-from .optimizer import Optimizer
-
-
-def _decayed(grad, param, weight_decay):
-    return grad + weight_decay * param if weight_decay else grad
+from .optimizer import Optimizer, _decayed
 
 
 class AdaGrad(Optimizer):

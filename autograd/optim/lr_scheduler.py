@@ -15,7 +15,22 @@ import math
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 
 
-class LRScheduler:
+class _Scheduler:
+    """What every scheduler shares: the last lr of each group, and a state dict of its own attributes."""
+
+    def get_last_lr(self):
+        """The lr of each parameter group, as last set."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Every attribute but the optimizer (which is saved on its own)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state):
+        self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in state.items()})
+
+
+class LRScheduler(_Scheduler):
     """Base class: `lr_at(base_lr, epoch)` gives a group's lr after `epoch` calls to step()."""
 
     def __init__(self, optimizer):
@@ -32,16 +47,6 @@ class LRScheduler:
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_at(base_lr, self.last_epoch)
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        """The lr of each parameter group, as last set."""
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in state.items()})
 
 
 class StepLR(LRScheduler):
@@ -86,7 +91,7 @@ class CosineAnnealingLR(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Scheduler):
     """Multiply the lr by `factor` when `metric` has not improved for `patience` epochs.
 
     mode="min" for losses and perplexities, "max" for accuracies. An
@@ -139,12 +144,3 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update(state)

@@ -152,6 +152,6 @@ def _number(value):
     return value
 
 
-def scalar(value, like):
-    """A Python number as the dtype of array `like`, so float32 updates stay float32."""
-    return like.dtype.type(value)
+def _decayed(grad, param, weight_decay):
+    """The gradient with L2 weight decay added (weight_decay * param); `grad` itself when it is 0."""
+    return grad + weight_decay * param if weight_decay else grad

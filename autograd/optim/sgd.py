@@ -9,7 +9,7 @@ step sets b = g), so runs match it step for step.
 
     >>> opt = autograd.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
 """
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _decayed
 
 
 class SGD(Optimizer):
@@ -29,8 +29,7 @@ class SGD(Optimizer):
 
     def update(self, param, grad, state, group):
         lr, momentum = group["lr"], group["momentum"]
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = _decayed(grad, param, group["weight_decay"])
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
