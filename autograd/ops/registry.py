@@ -8,6 +8,11 @@ reference, gradcheck, gradgradcheck (when twice differentiable), a
 broadcasting case and hypothesis-drawn shapes.
 
     >>> declare("exp", exp, numpy.exp, samples=unary_samples(-2, 2), shaped=unary_shaped(-2, 2))
+
+Optional parts: `error_inputs` (calls that must be refused with the library's
+error, as in PyTorch's OpInfo), `inplace` (the in-place variant, checked against
+the op itself) and `formula` (the local derivative shown in diagrams when the op
+is not a single Function with a `formula` attribute).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -29,6 +34,16 @@ class Sample:
 
 
 @dataclass
+class ErrorInput:
+    """A call the op must refuse: `sample` raises `error` (an AutogradError subclass) whose
+    message matches the regular expression `match`, and no input tensor changes."""
+
+    sample: Sample
+    error: type
+    match: str = ""
+
+
+@dataclass
 class OpInfo:
     name: str
     function: Callable                   # takes tensors (and settings), returns tensor(s)
@@ -41,6 +56,9 @@ class OpInfo:
     preserves_dtype: bool = True          # float32 in, float32 out (False for casts)
     atol: float = 1e-5
     rtol: float = 1e-3
+    error_inputs: Optional[Callable] = None  # rng -> list[ErrorInput]: bad calls and the error each raises
+    inplace: Optional[Callable] = None       # the in-place variant, e.g. lambda x, y: x.add_(y)
+    formula: Optional[str] = None            # local derivative for diagrams, for ops without one Function
 
 
 REGISTRY = {}
