@@ -6,13 +6,16 @@
     >>> loss.backward()
     >>> x.grad                      # 2 tanh(x) (1 - tanh(x)^2)
 
-The engine is in graph.py, the tensor in tensor.py, the ops in ops/.
+The tensor is in tensor.py, the engine in graph.py, the ops in ops/; tensor_methods.py joins them.
 """
 from .errors import (AutogradError, ShapeError, DeviceError, DTypeError, GraphError, GradcheckError,
                      CheckpointError, IndexOutOfRangeError, ArgumentError)
 from .backend import set_default_dtype, get_default_dtype, cuda_available
-from .graph import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, grad
-from .tensor import Tensor, tensor
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from .tensor import Tensor, tensor, from_numpy
+from .graph import Function, once_differentiable, grad
+from . import tensor_methods  # noqa: F401  (wires operators and methods onto Tensor: the one place)
 from .creation import (zeros, ones, full, eye, arange, randn, rand, randint, zeros_like, ones_like,
                        full_like, randn_like, rand_like, manual_seed)
 from .ops import *  # noqa: F401,F403

@@ -44,3 +44,18 @@ class IndexOutOfRangeError(AutogradError, IndexError):
 
 class ArgumentError(AutogradError, ValueError):
     """A setting outside its valid range (a dropout probability, a reduction name, ...)."""
+
+
+def explain_op_failure(op_name, shapes, devices, error):
+    """NumPy's broadcasting or device error from inside an op, restated as ours: naming the op and shapes.
+
+    >>> explain_op_failure("Add", [(2,), (3,)], {"cpu"}, ValueError("operands could not be broadcast"))
+    ShapeError('Add: incompatible shapes (2,) and (3,) (operands could not be broadcast)')
+    """
+    if len(devices) > 1:
+        return DeviceError(f"{op_name}: inputs are on different devices ({', '.join(sorted(devices))}); "
+                           f"move them with .to(device) first")
+    if isinstance(error, ValueError) and shapes:
+        shown = " and ".join(str(s) for s in shapes)
+        return ShapeError(f"{op_name}: incompatible shapes {shown} ({error})")
+    return error

@@ -13,7 +13,8 @@ import numpy
 
 from . import backend
 from .errors import GradcheckError
-from .graph import grad as autograd_grad, no_grad
+from .graph import grad as autograd_grad
+from .grad_mode import no_grad
 from .tensor import Tensor
 
 

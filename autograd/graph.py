@@ -1,4 +1,4 @@
-"""The engine: graph nodes, grad mode and the backward pass, in one file.
+"""The engine: graph nodes, recording, the backward sweep and grad().
 
 Every differentiable operation is a `Function`. Calling one runs its `forward`
 on raw arrays and, when a gradient is wanted, records the call as a node:
@@ -9,111 +9,38 @@ A node holds its inputs strongly and its outputs only weakly, so an output and
 the node that made it never form a reference cycle: dropping the last output
 frees the whole graph at once.
 
-`backward` walks the nodes reachable from the output in *decreasing creation
-order*. A node's consumers were all created after it, so when a node is taken
-from the heap every gradient flowing into it has already been summed: this is
-a topological order, found without recursion (a 100,000-op chain is fine).
+`backward` is a sweep over the nodes reachable from the output in *decreasing
+creation order*, then a deposit of the gradients into the leaves' `.grad`. A
+node's consumers were all created after it, so when a node is taken from the
+heap every gradient flowing into it has already been summed: this is a
+topological order, found without recursion (a 100,000-op chain is fine).
 
     >>> x = autograd.tensor(2.0, requires_grad=True)
     >>> (x * x + x).backward(); x.grad          # d(x²+x)/dx = 2x+1 = 5
+
+This module sits on tensor.py, grad_mode.py, hooks.py and the backend, and on
+nothing above them: ops are built on it, and tensor_methods.py wires both onto Tensor.
 """
+import gc
 import heapq
 import itertools
-import sys
 import weakref
 
 import numpy
 
-from . import backend
+from . import anomaly, backend, hooks
 from .backend import numpy_namespace
-from .errors import AutogradError, GraphError, ShapeError, DeviceError
+from .errors import AutogradError, ArgumentError, GraphError, ShapeError, explain_op_failure
+from .grad_mode import is_grad_enabled, set_grad_enabled
+from .tensor import Tensor, TensorDescription
 
-# tensor.py imports this module and then fills these in (graph.Tensor = Tensor), once they exist.
-Tensor = TensorDescription = None
-
-# ---------------------------------------------------------------- grad mode
-
-
-class GradMode:
-    """Whether ops record nodes. Read by every op call, so it is a plain class attribute."""
-
-    enabled = True
-
-
-def is_grad_enabled():
-    return GradMode.enabled
-
-
-class set_grad_enabled:
-    """Switch recording on or off; usable as a call, a context manager or a decorator.
-
-    >>> with autograd.set_grad_enabled(False):
-    ...     y = x * 2                       # y.requires_grad is False
-    """
-
-    def __init__(self, mode):
-        self.previous = GradMode.enabled
-        self.mode = bool(mode)
-        GradMode.enabled = self.mode
-
-    def __enter__(self):
-        GradMode.enabled = self.mode  # a second `with` of the same object re-applies it
-        return self
-
-    def __exit__(self, *exc):
-        GradMode.enabled = self.previous
-        return False
-
-    def __call__(self, function):
-        import functools
-
-        mode = self.mode
-        GradMode.enabled = self.previous  # decorating must not change the mode now
-
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(set_grad_enabled):
-    """Record nothing inside: for evaluation and parameter updates.
-
-    >>> with autograd.no_grad():
-    ...     w -= lr * w.grad                  # not part of any graph
-    """
-
-    def __init__(self):
-        self.previous = GradMode.enabled
-        self.mode = False
-
-    def __enter__(self):
-        self.previous = GradMode.enabled
-        GradMode.enabled = False
-        return self
-
-    def __call__(self, function):
-        return set_grad_enabled.__call__(self, function)
-
-
-class enable_grad(no_grad):
-    """Record again inside a `no_grad` block."""
-
-    def __init__(self):
-        self.previous = GradMode.enabled
-        self.mode = True
-
-    def __enter__(self):
-        self.previous = GradMode.enabled
-        GradMode.enabled = True
-        return self
+# One clock for node creation and in-place writes: a tensor written after a node was created has
+# a write time larger than the node's sequence_nr, which is how backward notices stale inputs.
+clock = itertools.count()
+last_write = [-1]   # the clock at the latest in-place write anywhere (backward checks nodes older than it)
 
 
 # ---------------------------------------------------------------- nodes
-
-_creation_counter = itertools.count()
 
 
 class Function:
@@ -121,11 +48,13 @@ class Function:
 
     `forward` receives arrays (NumPy or CuPy) and returns an array or a tuple of
     arrays. `backward` receives one gradient per output and returns one per
-    input (None where an input needs none). Write backward with operators,
-    array methods and `self.xp`: then it works on plain arrays and, under
-    `create_graph=True`, on Tensors, which makes higher-order gradients free.
+    input (None where an input needs none). Write both with operators, array
+    methods and `self.xp` (NumPy or CuPy, chosen from the inputs' device): then
+    backward works on plain arrays and, under `create_graph=True`, on Tensors
+    (`self.xp` is then `autograd.ops`), which makes higher-order gradients free.
 
         >>> class Square(Function):
+        ...     formula = "∂y/∂x = 2x"
         ...     def forward(self, x):
         ...         self.save_for_backward(x)
         ...         return x * x
@@ -141,13 +70,15 @@ class Function:
     inputs = ()            # the arguments of the call (tensors and constants)
     sequence_nr = -1       # creation order; larger means created later
     needs_input_grad = ()  # per input: does it want a gradient?
-    xp = backend.numpy_namespace  # set by the engine before backward runs
+    xp = numpy_namespace   # the array namespace: set from the inputs before forward, by the engine before backward
+    formula = None         # the local derivative, shown in backward diagrams
     _saved = ()
     _outputs = ()          # weak references to the output tensors
     _released = False
     _create_graph = False
     _output_hooks = None   # {output index: [hook, ...]} for hooks on non-leaf tensors
     _retained = None       # {output index: weakref to a tensor that retains its grad}
+    _trace = None          # anomaly mode: where in the user's code the node was created
 
     @property
     def name(self):
@@ -204,10 +135,13 @@ class Function:
         needs_grad = []
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                data = a.data
+                if type(data) is not numpy.ndarray:  # CuPy (or its stand-in): its namespace
+                    self.xp = backend.namespace(data)
+                arrays.append(data)
                 needs_grad.append(a.requires_grad)
             else:
-                arrays.append(a if type(a) in _PYTHON_NUMBERS else _as_constant(a))
+                arrays.append(a if type(a) in _PYTHON_NUMBERS else _as_constant(a, self.name))
                 needs_grad.append(False)
         try:
             outputs = self.forward(*arrays)
@@ -219,7 +153,7 @@ class Function:
         if isinstance(outputs, numpy.generic):
             outputs = self._scalar_output_as_array(outputs)
 
-        if not (GradMode.enabled and True in needs_grad):
+        if not (True in needs_grad and is_grad_enabled()):
             self._saved = ()  # no backward will run: drop what forward saved
             if type(outputs) is tuple:
                 return tuple([Tensor._from_op(y, None, 0) for y in outputs])
@@ -228,7 +162,9 @@ class Function:
         # Record the node: inputs strongly, outputs weakly (no cycle with the outputs).
         self.inputs = args
         self.needs_input_grad = needs_grad
-        self.sequence_nr = next(_creation_counter)
+        self.sequence_nr = next(clock)
+        if anomaly.enabled:
+            self._trace = anomaly.creation_trace()
         if type(outputs) is tuple:
             results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
             self._outputs = tuple([weakref.ref(t) for t in results])
@@ -267,185 +203,316 @@ _FREED_MESSAGE = ("Trying to backward through the graph a second time: the value
                   "first backward() if you need to call it again.")
 
 
+def once_differentiable(backward):
+    """Mark a hand-written backward (a fused op's) as differentiable once only.
+
+    Under create_graph=True it still runs, on plain arrays, but its results are
+    tensors whose own backward raises GraphError naming the op: a second
+    derivative through it is refused, never silently zero.
+
+        >>> class FusedOp(Function):
+        ...     @once_differentiable
+        ...     def backward(self, grad): ...
+    """
+    def run_once(self, *grads):
+        if not self._create_graph:
+            return backward(self, *grads)
+        arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+        self._create_graph = False
+        self.xp = backend.namespace(next(a for a in arrays if a is not None))
+        try:
+            results = backward(self, *arrays)
+        finally:
+            self._create_graph = True
+        single = type(results) is not tuple
+        refusal = _NotTwiceDifferentiable(self.name)
+        wrapped = tuple(None if r is None else refusal(Tensor._from_op(r, None, 0).requires_grad_(True))
+                        for r in ((results,) if single else results))
+        return wrapped[0] if single else wrapped
+
+    run_once.__name__, run_once.__doc__ = backward.__name__, backward.__doc__
+    run_once.once_differentiable = True
+    return run_once
+
+
+class _NotTwiceDifferentiable(Function):
+    """Stands after a once-differentiable backward: differentiating through it is refused."""
+
+    def __init__(self, op_name):
+        self.op_name = op_name
+
+    def forward(self, gradient):
+        return gradient
+
+    def backward(self, grad):
+        raise GraphError(f"{self.op_name} is a fused op whose backward is differentiable once only; build it "
+                         f"from elementary ops (e.g. fused=False) for higher-order gradients")
+
+
 _PYTHON_NUMBERS = (float, int, bool)
 
 
-def _as_constant(value):
-    """Non-tensor arguments: NumPy scalars become Python numbers (so that a float32
-    tensor times np.float64(2) stays float32), lists become arrays, the rest passes."""
-    if isinstance(value, list):
-        return backend.as_array(value)
+def _as_constant(value, op_name):
+    """Non-tensor arguments: NumPy scalars become Python numbers (so that a float32 tensor
+    times np.float64(2) stays float32), lists become arrays, the rest passes.
+    A list holding tensors is refused: turning it into a constant would cut the graph."""
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, Tensor) for v in _flatten(value)):
+            raise ArgumentError(f"{op_name}: got a {type(value).__name__} of tensors, which would become a "
+                                f"constant; combine them with autograd.stack(...) or autograd.cat(...) first")
+        return backend.as_array(value) if isinstance(value, list) else value
     if hasattr(value, "ndim") and getattr(value, "ndim", 1) == 0 and hasattr(value, "item"):
         return value.item()
     return value
 
 
+def _flatten(items):
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            yield from _flatten(item)
+        else:
+            yield item
+
+
 def _explain_failure(function, args, error):
-    """Turn NumPy's broadcasting / device errors into our own, naming the op and shapes."""
-    tensors = [a for a in args if isinstance(a, Tensor)]
-    devices = {t.device for t in tensors}
-    devices |= {backend.device_of(a) for a in args if hasattr(a, "shape") and not isinstance(a, Tensor)}
-    if len(devices) > 1:
-        return DeviceError(f"{function.name}: inputs are on different devices ({', '.join(sorted(devices))}); "
-                           f"move them with .to(device) first")
+    devices = {backend.device_of(a.data if isinstance(a, Tensor) else a) for a in args if hasattr(a, "shape")}
     shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
-    if isinstance(error, ValueError) and len(shapes) >= 1:
-        shown = " and ".join(str(s) for s in shapes)
-        return ShapeError(f"{function.name}: incompatible shapes {shown} ({error})")
-    return error
+    return explain_op_failure(function.name, shapes, devices, error)
 
 
 # ---------------------------------------------------------------- backward
 
 
 def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
-    """Back-propagate from `roots` (tensors) seeded with `root_grads` (arrays or tensors).
+    """Back-propagate from `roots` (tensors) seeded with `root_grads` (arrays, or tensors under create_graph).
 
-    Without `inputs`, leaf gradients are accumulated into `.grad`. With
-    `inputs` (used by `autograd.grad`), their gradients are returned instead and
-    no `.grad` changes.
+    Without `inputs`, leaf gradients are accumulated into `.grad`. With `inputs`
+    (what `autograd.grad` uses), their gradients are returned instead and no
+    `.grad` changes.
     """
-    node_grads = {}    # node -> [gradient of each output], summed as they arrive
-    leaf_grads = {}    # id(leaf) -> [leaf, summed gradient]
-    heap = []          # (-sequence_nr, node): the latest-created node comes out first
-
-    def send(tensor, grad):
-        """Add `grad` to what `tensor` has received so far."""
-        node = tensor.creator
-        if node is None:  # a leaf: its gradient goes to .grad at the end
-            entry = leaf_grads.get(id(tensor))
-            if entry is None:
-                leaf_grads[id(tensor)] = [tensor, grad]
-            else:
-                entry[1] = entry[1] + grad
-            return
-        slots = node_grads.get(node)
-        if slots is None:  # first gradient reaching this node: schedule it
-            slots = node_grads[node] = [None] * len(node._outputs)
-            heapq.heappush(heap, (-node.sequence_nr, node))
-        index = tensor.output_index
-        slots[index] = grad if slots[index] is None else slots[index] + grad
-
-    wanted = {}  # for autograd.grad: node -> [(output index, position in `inputs`)]
-    captured = {}
-    for position, t in enumerate(inputs or ()):
-        if t.creator is not None:
-            wanted.setdefault(t.creator, []).append((t.output_index, position))
-
-    for root, grad in zip(roots, root_grads):
-        send(root, grad)
-
-    from . import ops  # the namespace of differentiable functions, used under create_graph
-    with set_grad_enabled(create_graph):
-        while heap:
-            node = heapq.heappop(heap)[1]
-            grads = node_grads.pop(node)
-            if node._released:
-                raise GraphError(_FREED_MESSAGE.format(name=node.name))
-            if node._output_hooks or node._retained:
-                grads = _apply_output_hooks(node, grads, create_graph)
-            if wanted and node in wanted:
-                for index, position in wanted[node]:
-                    captured[position] = grads[index]
-            if len(grads) > 1 and any(g is None for g in grads):
-                grads = _fill_missing_grads(node, grads)
-
-            # Backward formulas run on arrays, or on tensors when building a graph of the backward.
-            node._create_graph = create_graph
-            g = grads[0]
-            node.xp = ops if create_graph else numpy_namespace if type(g) is numpy.ndarray else backend.namespace(g)
-            input_grads = node.backward(*grads)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            if len(input_grads) != len(node.inputs):
-                raise GraphError(f"{node.name}.backward returned {len(input_grads)} gradients "
-                                 f"for {len(node.inputs)} inputs")
-
-            for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
-                if not needed or g is None:
-                    continue
-                if g.shape != x.data.shape:
-                    raise ShapeError(f"{node.name}.backward returned a gradient of shape "
-                                     f"{tuple(g.shape)} for an input of shape {x.shape}")
-                producer = x.creator
-                if producer is not None and len(producer._outputs) == 1:  # the common case, inlined
-                    slots = node_grads.get(producer)
-                    if slots is None:
-                        node_grads[producer] = [g]
-                        heapq.heappush(heap, (-producer.sequence_nr, producer))
-                    else:
-                        slots[0] = slots[0] + g
-                else:
-                    send(x, g)
-            if not retain_graph:
-                node.release()
-        input_grads = g = None  # drop loop leftovers: they would count as other owners below
-
+    collecting = gc.isenabled()
+    gc.disable()   # the graph has no cycles; collections set off by the sweep's allocations are wasted time
+    try:
+        sweep = _Sweep(roots, create_graph, retain_graph, inputs)
+        for root, grad in zip(roots, root_grads):
+            sweep.send(root, grad, foreign=True)
+        sweep.run()
+    finally:
+        if collecting:
+            gc.enable()
     if inputs is not None:
-        for position, t in enumerate(inputs):
-            if t.creator is None and id(t) in leaf_grads:
-                captured[position] = _run_leaf_hooks(t, leaf_grads[id(t)][1], create_graph)
-        return [_wrap_grad(captured.get(i), create_graph) for i in range(len(inputs))]
-
-    for leaf, grad in leaf_grads.values():
-        grad = _run_leaf_hooks(leaf, grad, create_graph)
-        if create_graph:
-            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-        elif leaf.grad is None:
-            if not _owned_by_engine(grad, leaf.data.dtype):  # shared: another tensor may hold it too
-                grad = grad.astype(leaf.data.dtype, copy=True)
-            leaf.grad = Tensor._from_op(grad, None, 0)
-        else:
-            leaf.grad.data += grad
+        return sweep.captured_grads(inputs)
+    for leaf, grad in sweep.leaf_grads.values():
+        sweep.deposit(leaf, grad)
     return None
 
 
-def _owned_by_engine(grad, dtype):
-    """Can this gradient array become `.grad` without a copy? (PyTorch's AccumulateGrad asks the same.)
+class _Sweep:
+    """One backward pass: gradients travel from node to node, latest-created first."""
 
-    Only if nothing else refers to it: not a view of another array, and no other reference than
-    the engine's own (in CPython 4: the leaf_grads entry, the loop variable, this function's
-    argument and getrefcount's argument). A gradient shared by two leaves, kept by a retained
-    graph or by a hook has more.
-    """
-    return (type(grad) is numpy.ndarray and grad.dtype == dtype and grad.base is None
-            and grad.flags.writeable and sys.getrefcount(grad) <= 4)
+    def __init__(self, roots, create_graph, retain_graph, inputs):
+        self.create_graph, self.retain_graph = create_graph, retain_graph
+        self.node_grads = {}   # node -> [gradient of each output], summed as they arrive
+        self.leaf_grads = {}   # id(leaf) -> [leaf, summed gradient]
+        self.heap = []         # (-sequence_nr, node): the latest-created node comes out first
+        self.foreign = set()   # ids of arrays user code may hold (seeds, hook results): never taken as .grad
+        self.owned = set()     # ids of arrays already made some leaf's .grad in this pass
+        self.wanted = {}       # for autograd.grad: node -> [(output index, position in `inputs`)]
+        self.captured = {}
+        for position, t in enumerate(inputs or ()):
+            if t.creator is not None:
+                self.wanted.setdefault(t.creator, []).append((t.output_index, position))
+        # Leaves with post-accumulate hooks get their .grad as soon as it is final: count their edges.
+        self.pending = _leaf_edges(roots) if hooks.post_accumulate_hooks and inputs is None else None
 
+    def send(self, tensor, grad, foreign=False):
+        """Add `grad` to what `tensor` has received so far."""
+        if foreign:
+            self.foreign.add(id(grad))
+        node = tensor.creator
+        if node is None:  # a leaf: its gradient goes to .grad at the end (or once final)
+            entry = self.leaf_grads.get(id(tensor))
+            if entry is None:
+                entry = self.leaf_grads[id(tensor)] = [tensor, grad]
+            else:
+                entry[1] = entry[1] + grad
+            if self.pending is not None and id(tensor) in self.pending:
+                self.pending[id(tensor)] -= 1
+                if self.pending[id(tensor)] == 0:
+                    del self.leaf_grads[id(tensor)]
+                    self.foreign.add(id(entry[1]))  # later nodes may still read it: .grad gets a copy
+                    self.deposit(tensor, entry[1])
+            return
+        slots = self.node_grads.get(node)
+        if slots is None:  # first gradient reaching this node: schedule it
+            slots = self.node_grads[node] = [None] * len(node._outputs)
+            heapq.heappush(self.heap, (-node.sequence_nr, node))
+        index = tensor.output_index
+        slots[index] = grad if slots[index] is None else slots[index] + grad
 
-def _wrap_grad(grad, create_graph):
-    if grad is None or create_graph:
-        return grad
-    return Tensor._from_op(grad, None, 0)
+    def run(self):
+        create_graph, heap, node_grads = self.create_graph, self.heap, self.node_grads
+        from_ops = Tensor.ops if create_graph else None  # backward formulas on tensors build the graph of backward
+        with set_grad_enabled(create_graph):
+            while heap:
+                node = heapq.heappop(heap)[1]
+                grads = node_grads.pop(node)
+                if node._released:
+                    raise GraphError(_FREED_MESSAGE.format(name=node.name))
+                if node.sequence_nr < last_write[0]:
+                    _check_versions(node)
+                if node._output_hooks or node._retained:
+                    grads = self._apply_output_hooks(node, grads)
+                if node in self.wanted:
+                    for index, position in self.wanted[node]:
+                        self.captured[position] = grads[index]
+                if len(grads) > 1 and any(g is None for g in grads):
+                    grads = _fill_missing_grads(node, grads)
 
+                node._create_graph = create_graph
+                g = grads[0]
+                node.xp = from_ops or (numpy_namespace if type(g) is numpy.ndarray else backend.namespace(g))
+                input_grads = node.backward(*grads)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+                if len(input_grads) != len(node.inputs):
+                    raise GraphError(f"{node.name}.backward returned {len(input_grads)} gradients "
+                                     f"for {len(node.inputs)} inputs")
+                if anomaly.enabled:
+                    anomaly.check_gradients(node, input_grads)
+                self._pass_on(node, input_grads)
+                if not self.retain_graph:
+                    node.release()
 
-def _run_leaf_hooks(leaf, grad, create_graph):
-    for hook in leaf._hooks or ():
-        result = hook(_wrap_grad(grad, create_graph))
-        if result is not None:
-            grad = result if create_graph else result.data
-    return grad
+    def _pass_on(self, node, input_grads):
+        """Send each input its gradient; the single-output producer (the common case) is inlined."""
+        node_grads, heap = self.node_grads, self.heap
+        for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+            if not needed or g is None:
+                continue
+            if type(g) is not numpy.ndarray and not isinstance(g, Tensor) and not backend.is_cupy_array(g):
+                g = hooks.checked_gradient(g, x, f"{node.name}.backward", self.create_graph)
+            if g.shape != x.data.shape:
+                raise ShapeError(f"{node.name}.backward returned a gradient of shape "
+                                 f"{tuple(g.shape)} for an input of shape {x.shape}")
+            producer = x.creator
+            if producer is not None and len(producer._outputs) == 1:
+                slots = node_grads.get(producer)
+                if slots is None:
+                    node_grads[producer] = [g]
+                    heapq.heappush(heap, (-producer.sequence_nr, producer))
+                else:
+                    slots[0] = slots[0] + g
+            else:
+                self.send(x, g)
 
-
-def _apply_output_hooks(node, grads, create_graph):
-    grads = list(grads)
-    for index, hooks in (node._output_hooks or {}).items():
-        for hook in hooks:
-            if grads[index] is not None:
-                result = hook(_wrap_grad(grads[index], create_graph))
-                if result is not None:
-                    grads[index] = result if create_graph else result.data
-    for index, ref in (node._retained or {}).items():
-        tensor = ref()
-        if tensor is not None and grads[index] is not None:
+    def _apply_output_hooks(self, node, grads):
+        grads = list(grads)
+        for index, node_hooks in (node._output_hooks or {}).items():
+            if grads[index] is not None and node_hooks:
+                grads[index] = hooks.run_grad_hooks(node_hooks, grads[index], self.create_graph)
+                self.foreign.add(id(grads[index]))
+        for index, ref in (node._retained or {}).items():
+            tensor = ref()
             g = grads[index]
-            tensor.grad = g if create_graph else Tensor._from_op(g.copy(), None, 0)
-    return grads
+            if tensor is not None and g is not None:  # a retained grad accumulates, like a leaf's
+                if self.create_graph:
+                    tensor.grad = g if tensor.grad is None else tensor.grad + g
+                elif tensor.grad is None:
+                    tensor.grad = Tensor._from_op(g.copy(), None, 0)
+                else:
+                    tensor.grad.data += g
+        return grads
+
+    def deposit(self, leaf, grad):
+        """Accumulate a final gradient into `leaf.grad`, after the leaf's hooks."""
+        leaf_hooks = leaf._hooks
+        if leaf_hooks is not None and leaf_hooks.grad:
+            grad = hooks.run_grad_hooks(leaf_hooks.grad, grad, self.create_graph)
+            self.foreign.add(id(grad))
+        if self.create_graph:
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        elif leaf.grad is None:
+            if id(grad) in self.foreign or id(grad) in self.owned or not _fresh(grad, leaf.data.dtype):
+                grad = grad.astype(leaf.data.dtype, copy=True)
+            self.owned.add(id(grad))
+            leaf.grad = Tensor._from_op(grad, None, 0)
+        else:
+            leaf.grad.data += grad
+        if leaf_hooks is not None:
+            for hook in list(leaf_hooks.post_accumulate):
+                hook(leaf)
+
+    def captured_grads(self, inputs):
+        for position, t in enumerate(inputs):
+            if t.creator is None and id(t) in self.leaf_grads:
+                grad = self.leaf_grads[id(t)][1]
+                if t._hooks is not None and t._hooks.grad:
+                    grad = hooks.run_grad_hooks(t._hooks.grad, grad, self.create_graph)
+                self.captured[position] = grad
+        results = [self.captured.get(i) for i in range(len(inputs))]
+        if self.create_graph:
+            return results
+        return [None if g is None else Tensor._from_op(g if id(g) not in self.foreign else g.copy(), None, 0)
+                for g in results]
+
+
+def _fresh(grad, dtype):
+    """Can this gradient array become `.grad` as it is? Only a writeable NumPy array that owns its memory
+    and has the leaf's dtype (views and broadcast results belong to other arrays). Arrays that user code
+    may hold, or another leaf already took, were ruled out by the sweep; no reference counts are read."""
+    return type(grad) is numpy.ndarray and grad.dtype == dtype and grad.base is None and grad.flags.writeable
+
+
+def _leaf_edges(roots):
+    """For the leaves with post-accumulate hooks: how many gradients each will receive in this pass."""
+    counts, seen = {}, set()
+    stack = []
+    for r in roots:
+        if r.creator is not None:
+            stack.append(r.creator)
+        elif r._hooks is not None and r._hooks.post_accumulate:
+            counts[id(r)] = counts.get(id(r), 0) + 1
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for x, needed in zip(node.inputs, node.needs_input_grad):
+            if not needed:
+                continue
+            if x.creator is not None:
+                stack.append(x.creator)
+            elif x._hooks is not None and x._hooks.post_accumulate:
+                counts[id(x)] = counts.get(id(x), 0) + 1
+    return counts
+
+
+def _check_versions(node):
+    """Raise if a tensor this node used was written in place after the node was created."""
+    for position, x in enumerate(node.inputs):
+        versions = getattr(x, "_versions", None)
+        if versions and versions[-1] > node.sequence_nr:
+            _raise_stale(node, f"input {position}", x, versions)
+    if node._saved:
+        for position, ref in enumerate(node._outputs):
+            out = ref()
+            if out is not None and out._versions and out._versions[-1] > node.sequence_nr:
+                _raise_stale(node, f"output {position}", out, out._versions)
+
+
+def _raise_stale(node, which, tensor, versions):
+    saved_at = sum(1 for v in versions if v < node.sequence_nr)
+    name = f" '{tensor.name}'" if tensor.name else ""
+    raise GraphError(f"{node.name}: its {which}{name} of shape {tuple(tensor.shape)} was modified by an in-place "
+                     f"operation after {node.name} used it: it is at version {len(versions)}, {node.name} used "
+                     f"version {saved_at}. Clone it before the in-place op (x.clone()), or run backward first.")
 
 
 def _fill_missing_grads(node, grads):
     """Outputs that received no gradient get zeros, so op authors never see None."""
     like = next(g for g in grads if g is not None)
-    xp = backend.get_array_module(like.data if hasattr(like, "creator") else like)
+    xp = backend.get_array_module(like.data if isinstance(like, Tensor) else like)
     filled = []
     for g, (shape, dtype) in zip(grads, node._output_templates):
         if g is None:
@@ -454,6 +521,25 @@ def _fill_missing_grads(node, grads):
                 g = Tensor._from_op(g, None, 0)
         filled.append(g)
     return filled
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def initial_grad(output, grad, create_graph):
+    """The seed of backward: ones for a scalar, else the given `grad` (checked)."""
+    if grad is None:
+        if output.data.size != 1:
+            raise GraphError(f"backward() on a non-scalar tensor of shape {output.shape} needs grad= "
+                             "(a tensor of that shape), e.g. y.backward(autograd.ones_like(y))")
+        seed = backend.get_array_module(output.data).ones_like(output.data)
+    else:
+        seed = grad.data if isinstance(grad, Tensor) else backend.as_array(grad, output.dtype, output.device)
+        if seed.shape != output.shape:
+            raise ShapeError(f"backward: grad has shape {seed.shape} but the output has shape {output.shape}")
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else Tensor._from_op(seed, None, 0)
+    return seed
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -469,17 +555,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if retain_graph is None:
         retain_graph = create_graph
-    for t in inputs:
+    for position, t in enumerate(inputs):
         if not t.requires_grad:
-            raise GraphError("autograd.grad: an input does not require grad")
-    seeds = [tensor_module.initial_grad(out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
+            raise GraphError(f"autograd.grad: input {position} does not require grad")
+    for position, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise GraphError(f"autograd.grad: output {position} does not require grad (nothing it was "
+                             f"computed from requires grad)")
+    seeds = [initial_grad(out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
     results = backward(outputs, seeds, retain_graph, create_graph, inputs=inputs)
     for position, g in enumerate(results):
         if g is None and not allow_unused:
             raise GraphError(f"autograd.grad: input {position} was not used to compute the outputs "
                              "(pass allow_unused=True to get None for it)")
     return tuple(results)
-
-
-# tensor.py hands over its classes (graph.Tensor, graph.TensorDescription) once they exist.
-from . import tensor as tensor_module  # noqa: E402

@@ -5,20 +5,22 @@
 
 A tensor made by an op has `creator` set to that op's node (a `Function`); a
 tensor made by the user is a *leaf* (`creator is None`) and, if it requires a
-gradient, receives one in `.grad` after `backward()`. Every operator below
-simply calls an op from `autograd.ops`.
-"""
-import weakref
+gradient, receives one in `.grad` after `backward()`.
 
+This file only describes the data structure. The engine (graph.py) is built on
+it, and the ops are built on the engine; the operators and methods that reach
+the ops and the engine (`x + y`, `x.sum()`, `x.backward()`, `x.add_(1)`) are
+attached in one place, tensor_methods.py, so that no module imports one above it.
+"""
 import numpy
 
 from . import backend
-from . import graph
-from .errors import DTypeError, GraphError, ShapeError
+from .errors import DTypeError, GraphError
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "name", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "name", "_hooks",
+                 "_versions", "__weakref__")
 
     # NumPy must hand `ndarray * tensor` to Tensor.__rmul__ instead of converting the tensor.
     __array_ufunc__ = None
@@ -27,12 +29,13 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, device=None, name=None):
         if isinstance(data, Tensor):
             data = data.data
-        self.data = backend.as_array(data, dtype, device)
+        self.data = backend.as_array(data, dtype, device, copy=True)  # as torch.tensor: never the caller's array
         self.grad = None
         self.creator = None
         self.output_index = 0
         self.name = name
         self._hooks = None
+        self._versions = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -50,6 +53,7 @@ class Tensor:
         t.requires_grad = creator is not None
         t.name = None
         t._hooks = None
+        t._versions = None
         return t
 
     # ------------------------------------------------------------ properties
@@ -83,60 +87,23 @@ class Tensor:
         return self.creator
 
     @property
-    def T(self):
-        return ops.transpose(self)
+    def version(self):
+        """How many in-place writes this tensor has had (PyTorch's `_version`)."""
+        return 0 if self._versions is None else len(self._versions)
 
     def requires_grad_(self, flag=True):
+        """Switch gradient tracking on or off for a leaf; returns the tensor.
+
+        >>> w = autograd.zeros(3).requires_grad_()
+        """
         if flag and self.data.dtype.kind not in "fc":
-            raise DTypeError(f"only floating-point tensors can require gradients, not {self.data.dtype}")
+            raise DTypeError(f"requires_grad_: only floating-point tensors can require gradients, "
+                             f"not {self.data.dtype}")
         if not flag and self.creator is not None:
-            raise GraphError("requires_grad can only be switched off on a leaf; use detach()")
+            raise GraphError("requires_grad_(False): requires_grad can only be switched off on a leaf; "
+                             "use detach()")
         self.requires_grad = bool(flag)
         return self
-
-    # ------------------------------------------------------------ autograd
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
-
-        >>> loss.backward()                  # loss must be a scalar, or pass grad=
-        """
-        if not self.requires_grad:
-            raise GraphError("backward() on a tensor that does not require grad "
-                             "(no input of the computation had requires_grad=True)")
-        seed = initial_grad(self, grad, create_graph)
-        graph.backward([self], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
-
-    def detach(self):
-        """The same data, cut from the graph (shares memory, as in PyTorch)."""
-        return Tensor._from_op(self.data, None, 0)
-
-    def register_hook(self, hook):
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it.
-
-        >>> h = x.register_hook(lambda g: g * 2); ...; h.remove()
-        """
-        if not self.requires_grad:
-            raise GraphError("cannot register a hook on a tensor that does not require grad")
-        if self.creator is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            node = self.creator
-            if node._output_hooks is None:
-                node._output_hooks = {}
-            hooks = node._output_hooks.setdefault(self.output_index, [])
-        hooks.append(hook)
-        return _HookHandle(hooks, hook)
-
-    def retain_grad(self):
-        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
-        if self.creator is None:
-            return
-        node = self.creator
-        if node._retained is None:
-            node._retained = {}
-        node._retained[self.output_index] = weakref.ref(self)
 
     def zero_grad_(self):
         self.grad = None
@@ -152,41 +119,9 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
-    def to(self, device=None, dtype=None):
-        out = self
-        if dtype is not None and numpy.dtype(dtype) != self.dtype:
-            out = ops.astype(out, dtype)
-        if device is not None and backend.check_device(device) != self.device:
-            out = ops.to_device(out, device)
-        return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def astype(self, dtype):
-        return ops.astype(self, dtype)
-
-    def float(self):
-        return self.to(dtype=numpy.float32)
-
-    def double(self):
-        return self.to(dtype=numpy.float64)
-
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
-
-    def draw(self, **options):
-        """This tensor's computation graph as a diagram (see autograd.viz.draw).
-
-        >>> loss.draw(show_values=True)        # shows inline in Jupyter
-        """
-        from .viz import draw
-
-        return draw(self, **options)
 
     # ------------------------------------------------------------ display
     def __repr__(self):
@@ -210,11 +145,8 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
     def __bool__(self):
-        if self.size != 1:
+        if self.data.size != 1:
             raise ValueError("the truth value of a tensor with more than one element is ambiguous")
         return bool(self.data)
 
@@ -224,66 +156,12 @@ class Tensor:
     def __int__(self):
         return int(self.data)
 
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.data)
+
     __hash__ = object.__hash__  # == builds a tensor, so identity is the hash
-
-    # ------------------------------------------------------------ operators -> ops
-    # The arithmetic operators build their op directly (one call less on the hottest path).
-    def __add__(self, other): return _elementwise.Add()(self, other)
-    def __radd__(self, other): return _elementwise.Add()(other, self)
-    def __sub__(self, other): return _elementwise.Sub()(self, other)
-    def __rsub__(self, other): return _elementwise.Sub()(other, self)
-    def __mul__(self, other): return _elementwise.Mul()(self, other)
-    def __rmul__(self, other): return _elementwise.Mul()(other, self)
-    def __truediv__(self, other): return _elementwise.Div()(self, other)
-    def __rtruediv__(self, other): return _elementwise.Div()(other, self)
-    def __pow__(self, other): return _elementwise.Pow()(self, other)
-    def __rpow__(self, other): return _elementwise.Pow()(other, self)
-    def __neg__(self): return _elementwise.Neg()(self)
-    def __matmul__(self, other): return ops.matmul(self, other)
-    def __rmatmul__(self, other): return ops.matmul(other, self)
-    def __pos__(self): return self
-    def __abs__(self): return ops.abs(self)
-    def __getitem__(self, index): return ops.getitem(self, index)
-
-    # comparisons give boolean tensors that are not part of any graph
-    def __eq__(self, other): return _compare(numpy.equal, self, other)
-    def __ne__(self, other): return _compare(numpy.not_equal, self, other)
-    def __lt__(self, other): return _compare(numpy.less, self, other)
-    def __le__(self, other): return _compare(numpy.less_equal, self, other)
-    def __gt__(self, other): return _compare(numpy.greater, self, other)
-    def __ge__(self, other): return _compare(numpy.greater_equal, self, other)
-
-    # ------------------------------------------------------------ methods -> ops (NumPy names)
-    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
-    def std(self, axis=None, keepdims=False, ddof=0): return ops.std(self, axis, keepdims, ddof)
-    def logsumexp(self, axis=None, keepdims=False): return ops.logsumexp(self, axis, keepdims)
-    def argmax(self, axis=None): return Tensor._from_op(self.data.argmax(axis=axis), None, 0)
-    def argmin(self, axis=None): return Tensor._from_op(self.data.argmin(axis=axis), None, 0)
-
-    def reshape(self, *shape): return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
-    def transpose(self, *axes): return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-    def swapaxes(self, a, b): return ops.swapaxes(self, a, b)
-    def squeeze(self, axis=None): return ops.squeeze(self, axis)
-    def expand_dims(self, axis): return ops.expand_dims(self, axis)
-    def unsqueeze(self, axis): return ops.expand_dims(self, axis)
-    def flatten(self, start_axis=0, end_axis=-1): return ops.flatten(self, start_axis, end_axis)
-    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
-
-    def exp(self): return ops.exp(self)
-    def log(self): return ops.log(self)
-    def sqrt(self): return ops.sqrt(self)
-    def sin(self): return ops.sin(self)
-    def cos(self): return ops.cos(self)
-    def tanh(self): return ops.tanh(self)
-    def sigmoid(self): return ops.sigmoid(self)
-    def relu(self): return ops.relu(self)
-    def clip(self, min=None, max=None): return ops.clip(self, min, max)
-    def softmax(self, axis=-1): return ops.softmax(self, axis)
-    def log_softmax(self, axis=-1): return ops.log_softmax(self, axis)
 
 
 class TensorDescription:
@@ -294,6 +172,7 @@ class TensorDescription:
     grad = None
     is_leaf = False
     requires_grad = True
+    _versions = None
 
     def __init__(self, tensor):
         data = tensor.data
@@ -308,48 +187,19 @@ class TensorDescription:
         return len(self.shape)
 
 
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
-def _compare(ufunc, a, b):
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
-    xp = backend.get_array_module(a if hasattr(a, "shape") else b)
-    return Tensor._from_op(getattr(xp, ufunc.__name__)(a, b), None, 0)
-
-
-def initial_grad(output, grad, create_graph):
-    """The seed of backward: ones for a scalar, else the given `grad` (checked)."""
-    if grad is None:
-        if output.size != 1:
-            raise GraphError(f"backward() on a non-scalar tensor of shape {output.shape} needs grad= "
-                             "(a tensor of that shape), e.g. y.backward(autograd.ones_like(y))")
-        seed = backend.get_array_module(output.data).ones_like(output.data)
-    else:
-        seed = grad.data if isinstance(grad, Tensor) else backend.as_array(grad, output.dtype, output.device)
-        if seed.shape != output.shape:
-            raise ShapeError(f"backward: grad has shape {seed.shape} but the output has shape {output.shape}")
-    if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor._from_op(seed, None, 0)
-    return seed
-
-
 def tensor(data, requires_grad=False, dtype=None, device=None, name=None):
-    """Make a leaf tensor. Python floats and lists become float32 by default.
+    """Make a leaf tensor from a copy of `data`. Python floats and lists become float32 by default.
 
     >>> autograd.tensor([[1, 2], [3, 4.]], requires_grad=True, name="W")
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, name=name)
 
 
+def from_numpy(array):
+    """A leaf tensor that shares memory with a NumPy array (writes show on both sides).
 
-
-graph.Tensor, graph.TensorDescription = Tensor, TensorDescription  # the engine makes tensors too
-from . import ops  # noqa: E402  (ops need Tensor, Tensor's operators need ops)
-from .ops import elementwise as _elementwise  # noqa: E402
+    >>> a = numpy.zeros(3); t = autograd.from_numpy(a); a[0] = 1; t[0].item()   # 1.0
+    """
+    if not isinstance(array, numpy.ndarray):
+        raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._from_op(array, None, 0)

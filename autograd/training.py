@@ -25,7 +25,7 @@ import time
 import numpy
 
 from . import nn
-from .graph import no_grad
+from .grad_mode import no_grad
 from .optim.lr_scheduler import ReduceLROnPlateau
 
 __all__ = ["accuracy", "History", "Trainer", "fit"]

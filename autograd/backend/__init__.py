@@ -80,14 +80,17 @@ def to_device(array, device):
     return cupy.asnumpy(array)
 
 
-def as_array(data, dtype=None, device=None):
+def as_array(data, dtype=None, device=None, copy=False):
     """Turn Python numbers, lists and arrays into an ndarray.
 
     Python floats and lists of floats get the default dtype (float32); a given
-    ndarray keeps its dtype unless `dtype` says otherwise.
+    ndarray keeps its dtype unless `dtype` says otherwise, and is copied when `copy`.
     """
     if is_cupy_array(data) or isinstance(data, numpy.ndarray):
-        array = data if dtype is None else data.astype(dtype, copy=False)
+        if dtype is None:
+            array = data.copy() if copy else data
+        else:
+            array = data.astype(dtype, copy=copy)
     else:
         array = numpy.asarray(data, dtype=dtype)
         if dtype is None and array.dtype == numpy.float64 and not isinstance(data, numpy.generic):

@@ -13,7 +13,7 @@ import numpy
 from .. import ops
 from ..creation import zeros
 from ..errors import ShapeError
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter

@@ -14,7 +14,7 @@ import numpy
 
 from .. import ops
 from ..creation import zeros, ones
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init

@@ -23,7 +23,7 @@ import numpy
 
 from .. import backend
 from ..errors import CheckpointError
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .init import _fill
 

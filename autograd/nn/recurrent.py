@@ -29,7 +29,7 @@ import numpy
 from .. import backend, ops
 from ..creation import zeros
 from ..errors import ShapeError
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..ops.recurrent import _zeros_state
 from ..tensor import Tensor
 from . import init

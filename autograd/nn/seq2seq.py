@@ -33,7 +33,7 @@ import numpy
 from .. import backend, ops
 from ..creation import zeros_like
 from ..errors import ShapeError
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .attention import Attention, AdditiveAttention, DotAttention, GeneralAttention, lengths_to_mask
 from .embedding import Embedding

@@ -10,7 +10,7 @@ hook on every sub-module records the shape of what it returns.
     ...
 """
 from ..creation import zeros
-from ..graph import no_grad
+from ..grad_mode import no_grad
 
 
 def _shape_text(output, batch_size):

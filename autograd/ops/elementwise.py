@@ -111,7 +111,7 @@ class Maximum(BinaryFunction):
     """Elementwise max; at ties each input gets half the gradient (as in PyTorch)."""
 
     def forward(self, a, b):
-        y = backend.get_array_module(a).maximum(a, b)
+        y = self.xp.maximum(a, b)
         self.save_for_backward(_tie_split(a > b, a == b, y))
         return y
 
@@ -122,7 +122,7 @@ class Maximum(BinaryFunction):
 
 class Minimum(BinaryFunction):
     def forward(self, a, b):
-        y = backend.get_array_module(a).minimum(a, b)
+        y = self.xp.minimum(a, b)
         self.save_for_backward(_tie_split(a < b, a == b, y))
         return y
 
@@ -146,7 +146,7 @@ class Neg(Function):
 
 class Exp(Function):
     def forward(self, x):
-        y = backend.get_array_module(x).exp(x)
+        y = self.xp.exp(x)
         self.save_for_backward(y)
         return y
 
@@ -158,7 +158,7 @@ class Exp(Function):
 class Log(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return backend.get_array_module(x).log(x)
+        return self.xp.log(x)
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -167,7 +167,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        y = backend.get_array_module(x).sqrt(x)
+        y = self.xp.sqrt(x)
         self.save_for_backward(y)
         return y
 
@@ -178,7 +178,7 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(self, x):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         self.save_for_backward(xp.sign(x))
         return xp.abs(x)
 
@@ -190,7 +190,7 @@ class Abs(Function):
 class Sin(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return backend.get_array_module(x).sin(x)
+        return self.xp.sin(x)
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -200,7 +200,7 @@ class Sin(Function):
 class Cos(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return backend.get_array_module(x).cos(x)
+        return self.xp.cos(x)
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -209,7 +209,7 @@ class Cos(Function):
 
 class Tanh(Function):
     def forward(self, x):
-        y = backend.get_array_module(x).tanh(x)
+        y = self.xp.tanh(x)
         self.save_for_backward(y)
         return y
 
@@ -220,7 +220,7 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        y = backend.namespace(x).sigmoid(x)
+        y = self.xp.sigmoid(x)
         self.save_for_backward(y)
         return y
 
@@ -231,7 +231,7 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     def forward(self, x):
-        y = backend.get_array_module(x).maximum(x, 0)
+        y = self.xp.maximum(x, 0)
         self.save_for_backward(y > 0)
         return y
 
@@ -245,7 +245,7 @@ class LeakyReLU(Function):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        slope = backend.get_array_module(x).where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+        slope = self.xp.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
         self.save_for_backward(slope)
         return x * slope
 
@@ -261,7 +261,7 @@ class ELU(Function):
         self.alpha = alpha
 
     def forward(self, x):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         positive = x > 0
         y = xp.where(positive, x, self.alpha * (xp.exp(xp.minimum(x, 0)) - 1)).astype(x.dtype)
         self.save_for_backward(positive, y)
@@ -277,7 +277,7 @@ class Softplus(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return backend.get_array_module(x).logaddexp(0, x).astype(x.dtype)
+        return self.xp.logaddexp(0, x).astype(x.dtype)
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -307,7 +307,7 @@ class Clip(Function):
         if self.high is not None:
             inside = inside & (x <= self.high)
         self.save_for_backward(inside)
-        return backend.get_array_module(x).clip(x, self.low, self.high)
+        return self.xp.clip(x, self.low, self.high)
 
     def backward(self, grad):
         inside, = self.saved_tensors
@@ -319,7 +319,7 @@ class Where(Function):
 
     def forward(self, condition, a, b):
         self.save_for_backward(condition)
-        return backend.get_array_module(condition).where(condition, a, b)
+        return self.xp.where(condition, a, b)
 
     def backward(self, grad):
         condition, = self.saved_tensors
@@ -381,7 +381,20 @@ def maximum(a, b): return Maximum()(a, b)
 def minimum(a, b): return Minimum()(a, b)
 def leaky_relu(x, negative_slope=0.01): return LeakyReLU(negative_slope)(x)
 def elu(x, alpha=1.0): return ELU(alpha)(x)
-def astype(x, dtype): return AsType(dtype)(x)
+def astype(x, dtype):
+    """x converted to `dtype`. A cast to an integer or bool dtype cuts the graph (no gradient passes
+    through rounding), as in PyTorch: the result does not require grad.
+
+    >>> x.astype("int64").requires_grad          # False
+    """
+    dtype = numpy.dtype(dtype)
+    if dtype.kind not in "fc":
+        from ..tensor import Tensor
+        data = x.data if isinstance(x, Tensor) else backend.as_array(x)
+        return Tensor._from_op(data.astype(dtype), None, 0)
+    return AsType(dtype)(x)
+
+
 def to_device(x, device): return ToDevice(backend.check_device(device))(x)
 
 

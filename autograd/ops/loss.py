@@ -103,7 +103,7 @@ class _ClassIndexLoss(Function):
 
     def _prepare(self, scores, target):
         """Flatten to (M, V) rows; remember the picked class and the weight of every row."""
-        xp = backend.get_array_module(scores)
+        xp = self.xp
         target = xp.asarray(target)  # a 0-d target arrives as a Python int
         classes = scores.shape[-1]
         kept = target != self.ignore_index
@@ -121,7 +121,7 @@ class _ClassIndexLoss(Function):
 
     def _output(self, losses):
         """Per-row losses (M,) -> the reduced output."""
-        xp = backend.get_array_module(losses)
+        xp = self.xp
         weighted = losses * self.weights.reshape(-1)
         if self.reduction == "none":
             return weighted.reshape(self.target_shape)
@@ -131,7 +131,7 @@ class _ClassIndexLoss(Function):
 
     def _target_distribution(self, dtype, like, smoothing=0.0):
         """The constant (..., V) array q with (1 - ε) at each target class plus ε/V everywhere."""
-        xp = backend.get_array_module(like)
+        xp = backend.get_array_module(like)   # `like` is an array, also under create_graph
         classes = self.scores_shape[-1]
         q = xp.zeros((self.rows.size, classes), dtype=dtype)
         q[self.rows, self.picked] = 1.0 - smoothing
@@ -153,7 +153,7 @@ class CrossEntropy(_ClassIndexLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, logits, target):
-        xp = backend.get_array_module(logits)
+        xp = self.xp
         scores = self._prepare(logits, target)
         # Softmax rows, computed in place in one buffer: shift by the max, exp, normalise.
         largest = scores.max(axis=1, keepdims=True)
@@ -247,7 +247,7 @@ class BinaryCrossEntropy(Function):
         self.reduction = reduction
 
     def forward(self, p, target):
-        xp = backend.get_array_module(p)
+        xp = self.xp
         self.save_for_backward(p, target)
         losses = -(target * _clamped_log(p, xp) + (1 - target) * _clamped_log(1 - p, xp))
         return _reduce(losses, self.reduction)
@@ -274,7 +274,7 @@ class BinaryCrossEntropyWithLogits(Function):
         self.reduction = reduction
 
     def forward(self, x, target, pos_weight):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         softplus_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
         weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
         self.save_for_backward(x, target, pos_weight)

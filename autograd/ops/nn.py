@@ -32,7 +32,7 @@ class Softmax(Function):
         if x.size == 0:  # nothing to normalise (and the max of an empty axis is undefined)
             y = x.copy()
         else:
-            y = backend.namespace(x).softmax(x, axis=self.axis)  # subtracts the max: no overflow
+            y = self.xp.softmax(x, axis=self.axis)  # subtracts the max: no overflow
         self.save_for_backward(y)
         return y
 
@@ -48,7 +48,7 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         if x.size == 0:
             y = x.copy()
         else:
@@ -151,7 +151,7 @@ class Embedding(Function):
         self.padding_idx = padding_idx
 
     def forward(self, weight, indices):
-        indices = backend.get_array_module(weight).asarray(indices)  # a 0-d id arrives as a Python int
+        indices = self.xp.asarray(indices)  # a 0-d id arrives as a Python int
         # The ids are a constant: kept as an attribute, not saved (saved arrays become tensors).
         self.rows = indices.reshape(-1)
         self.weight_shape = weight.shape

@@ -29,8 +29,8 @@ import numpy
 
 from .. import backend
 from ..backend import kernels
-from ..errors import GraphError, ShapeError
-from ..graph import Function
+from ..errors import ShapeError
+from ..graph import Function, once_differentiable
 from .registry import declare, Sample
 
 __all__ = ["lstm", "gru", "rnn", "lstm_cell", "gru_cell", "rnn_cell"]
@@ -54,7 +54,7 @@ class Recurrence(Function):
 
     # ---------------------------------------------------------------- forward
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0=None):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         if self.batch_first:
             x = x.swapaxes(0, 1)  # inside, time comes first: each step's arrays are contiguous
         steps, batch, features = x.shape
@@ -133,12 +133,10 @@ class Recurrence(Function):
                                  f"(input of shape {tuple(x.shape)} time-major, hidden size {hidden})")
 
     # ---------------------------------------------------------------- backward
+    @once_differentiable
     def backward(self, dy, dh_n, dc_n=None):
-        if self._create_graph:
-            raise GraphError(f"{self.name} is a fused op with a hand-written backward and is not twice "
-                             "differentiable; build the layer with fused=False for higher-order gradients")
         x_flat, w_ih, w_hh, b_ih, b_hh = self.saved_tensors
-        xp = backend.get_array_module(dy)
+        xp = self.xp
         steps = self.h_states.shape[0] - 1
         batch, hidden = dh_n.shape
         if self.batch_first:
@@ -204,7 +202,7 @@ class LSTMRecurrence(Recurrence):
 
     def step(self, t, pre_t, h_states, before, after, w_hh, b_hh):
         gates = self.acts[t]
-        backend.get_array_module(gates).matmul(h_states[before], w_hh.T, out=gates)
+        self.xp.matmul(h_states[before], w_hh.T, out=gates)
         gates += pre_t
         act, c, tanh_c, h = kernels.lstm_pointwise_forward(gates, self.c_states[before])
         if act is not gates:  # the GPU kernel writes a new array
@@ -277,7 +275,7 @@ class RNNRecurrence(Recurrence):
         self.outs = xp.empty((steps, batch, hidden), dtype=dtype)  # the cell's own output (before masking)
 
     def step(self, t, pre_t, h_states, before, after, w_hh, b_hh):
-        xp = backend.get_array_module(pre_t)
+        xp = self.xp
         out = self.outs[t]
         xp.matmul(h_states[before], w_hh.T, out=out)
         out += pre_t
@@ -313,6 +311,7 @@ class Cell(Function):
     def forward(self, x, *args):
         if x.ndim != 2:
             raise ShapeError(f"{self.name}: the input must be (batch, features), got shape {tuple(x.shape)}")
+        self.recurrence.xp = self.xp
         outputs = self.recurrence.forward(x[:, None, :], *args)
         return outputs[1:] if self.recurrence.has_cell_state else outputs[1]  # the state(s) after the step
 
@@ -320,11 +319,13 @@ class Cell(Function):
         self.recurrence.release()
         super().release()
 
+    @once_differentiable
     def backward(self, dh, dc=None):
         inner = self.recurrence
+        inner.xp = self.xp
         inner.needs_input_grad = self.needs_input_grad
         inner._create_graph = self._create_graph
-        dy = backend.get_array_module(dh).zeros((dh.shape[0], 1, dh.shape[1]), dtype=dh.dtype)
+        dy = self.xp.zeros((dh.shape[0], 1, dh.shape[1]), dtype=dh.dtype)
         grads = inner.backward(dy, dh, dc) if inner.has_cell_state else inner.backward(dy, dh)
         if grads[0] is not None:
             grads = (grads[0][:, 0, :],) + grads[1:]

@@ -156,7 +156,7 @@ class LogSumExp(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         m = x.max(axis=self.axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # a slice of all -inf must give -inf, not nan (inf - inf)
         y = xp.log(xp.exp(x - m).sum(axis=self.axis, keepdims=True)) + m

@@ -23,7 +23,7 @@ from .registry import declare, uniform, Sample
 
 
 __all__ = ["reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "flatten",
-           "concatenate", "stack", "split", "pad", "getitem", "scatter_add"]
+           "concatenate", "stack", "split", "pad", "getitem", "scatter_add", "clone"]
 
 
 # ---------------------------------------------------------------- reshaping (same values, same order)
@@ -65,7 +65,7 @@ class ExpandDims(Reshape):
 
     def forward(self, x):
         self.input_shape = x.shape
-        return backend.get_array_module(x).expand_dims(x, self.axis)
+        return self.xp.expand_dims(x, self.axis)
 
 
 class Flatten(Reshape):
@@ -119,7 +119,7 @@ class BroadcastTo(Function):
 
     def forward(self, x):
         self.input_shape = x.shape
-        return backend.get_array_module(x).broadcast_to(x, self.shape)
+        return self.xp.broadcast_to(x, self.shape)
 
     def backward(self, grad):
         return unbroadcast(grad, self.input_shape)
@@ -143,7 +143,7 @@ class Concatenate(Function):
         axis = self.axis % xs[0].ndim if xs[0].ndim else self.axis
         self.bounds = list(itertools.accumulate([x.shape[axis] for x in xs], initial=0))
         self.axis = axis
-        return backend.get_array_module(xs[0]).concatenate(xs, axis=axis)
+        return self.xp.concatenate(xs, axis=axis)
 
     def backward(self, grad):
         bounds = self.bounds
@@ -159,7 +159,7 @@ class Stack(Function):
 
     def forward(self, *xs):
         self.axis = self.axis % (xs[0].ndim + 1)
-        return backend.get_array_module(xs[0]).stack(xs, axis=self.axis)
+        return self.xp.stack(xs, axis=self.axis)
 
     def backward(self, grad):
         before = (slice(None),) * self.axis
@@ -173,7 +173,7 @@ class Split(Function):
         self.indices_or_sections, self.axis = indices_or_sections, axis
 
     def forward(self, x):
-        return tuple(backend.get_array_module(x).split(x, self.indices_or_sections, axis=self.axis))
+        return tuple(self.xp.split(x, self.indices_or_sections, axis=self.axis))
 
     def backward(self, *grads):
         return self.xp.concatenate(grads, axis=self.axis)
@@ -186,7 +186,7 @@ class Pad(Function):
         self.pad_width, self.constant_values = pad_width, constant_values
 
     def forward(self, x):
-        xp = backend.get_array_module(x)
+        xp = self.xp
         widths = numpy.broadcast_to(numpy.asarray(self.pad_width, dtype=numpy.int64), (x.ndim, 2)).tolist()
         self.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         return xp.pad(x, self.pad_width, mode="constant", constant_values=self.constant_values)
@@ -251,6 +251,49 @@ class GetItem(Function):
         if isinstance(grad, Tensor):  # create_graph: the scatter must itself be differentiable
             return self.xp.scatter_add(self.input_shape, self.index, grad)
         return _scatter(self.input_shape, self.index, grad, _repeats_possible(self.index))
+
+
+class SetItem(Function):
+    """x with x[index] = value, out of place: what an in-place `x[index] = value` records.
+
+    The gradient of x is the incoming one with zeros where values were overwritten;
+    value's is what arrives at its places, summed over its broadcast copies.
+    """
+
+    formula = "∂/∂x = 1 outside index, 0 inside;  ∂/∂value = 1 at index"
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, value):
+        out = x.copy()
+        out[self.index] = value
+        overwritten = self.xp.zeros(x.shape, dtype=bool)
+        overwritten[self.index] = True
+        self.save_for_backward(overwritten)
+        return out
+
+    def backward(self, grad):
+        overwritten, = self.saved_arrays
+        need_x, need_value = self.needs_input_grad
+        grad_x = grad * ~overwritten if need_x else None   # a bool mask: multiplying keeps grad's dtype
+        grad_value = None
+        if need_value:
+            value = self.inputs[1]
+            grad_value = unbroadcast(grad[self.index], value.shape)
+        return grad_x, grad_value
+
+
+class Clone(Function):
+    """A copy with its own memory; the gradient passes through unchanged."""
+
+    formula = "∂y/∂x = 1"
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return grad
 
 
 class ScatterAdd(Function):
@@ -379,6 +422,14 @@ def getitem(x, index):
     return GetItem(_as_index(index, backend.get_array_module(data)))(x)
 
 
+def clone(x):
+    """A copy of x with its own memory, still in the graph (as torch.clone).
+
+    >>> y = x.clone(); y += 1          # x is unchanged; y's gradient flows back to x
+    """
+    return Clone()(_array_like(x))
+
+
 def scatter_add(shape, index, values):
     """zeros(shape) with `values` added at `index` (repeated indices add up); the inverse of getitem.
 
@@ -491,3 +542,4 @@ declare("scatter_add", scatter_add, _np_scatter_add,
                      Sample(((3, 4), (slice(None), numpy.array([3, 0, 3])), uniform(rng, (3, 3))),
                             description="columns"),
                      Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")])
+declare("clone", clone, numpy.copy, lambda rng: [Sample((uniform(rng, s),)) for s in [(), (3,), (2, 3)]])

@@ -18,7 +18,7 @@ import numpy
 
 from .. import backend
 from ..errors import CheckpointError
-from ..graph import no_grad
+from ..grad_mode import no_grad
 
 
 class Optimizer:

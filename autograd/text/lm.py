@@ -19,7 +19,7 @@ import numpy
 
 from .. import ops
 from ..backend import numpy_namespace
-from ..graph import no_grad
+from ..grad_mode import no_grad
 from ..nn.embedding import Embedding
 from ..nn.layers import Linear, Dropout
 from ..nn.module import Module

@@ -1,0 +1,377 @@
+"""The one place where Tensor gets its operators and methods (as DeZero's `setup_variable`).
+
+tensor.py describes the data; graph.py is the engine built on it; the ops are
+built on the engine. Only here do the three meet: `x + y` becomes `ops.add`,
+`x.backward()` becomes `graph.backward`, `x += y` becomes an in-place write.
+
+    >>> x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * 3).sum().backward(); x.grad                      # tensor([3., 3.])
+
+In-place operations (`+= -= *= /= **=`, `x[i] = v`, `add_`, `zero_`, ...) follow PyTorch:
+- under `no_grad()`, or when nothing involved requires grad, they write into the
+  tensor's array (so `with no_grad(): p -= lr * p.grad` updates the parameter);
+- on a leaf that requires grad, while recording, they raise `GraphError`;
+- on any other tensor, while recording, they are recorded like the out-of-place op
+  and the tensor takes the result's place in the graph.
+Every in-place write counts as a new version of the tensor; a node that used the
+tensor before the write refuses to run backward (`GraphError` naming both versions).
+"""
+import weakref
+
+import numpy
+
+from . import backend, graph, hooks, ops
+from .errors import DTypeError, GraphError, ShapeError
+from .grad_mode import is_grad_enabled, no_grad
+from .ops import elementwise as _elementwise
+from .tensor import Tensor
+
+Tensor.ops = ops   # the differentiable namespace that backward formulas use under create_graph=True
+
+
+# ---------------------------------------------------------------- autograd
+
+
+def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None):
+    """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
+
+    >>> loss.backward()                  # loss must be a scalar, or pass grad=
+    """
+    if not self.requires_grad:
+        raise GraphError("backward() on a tensor that does not require grad "
+                         "(no input of the computation had requires_grad=True)")
+    seed = graph.initial_grad(self, grad, create_graph)
+    if inputs is not None:  # PyTorch's backward(inputs=...): accumulate into these leaves only
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = graph.grad([self], inputs, [seed if create_graph else Tensor._from_op(seed, None, 0)],
+                           retain_graph=retain_graph or create_graph, create_graph=create_graph,
+                           allow_unused=True)
+        for leaf, g in zip(inputs, grads):
+            if g is not None:
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    graph.backward([self], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+def detach(self):
+    """The same data, cut from the graph (shares memory and versions, as in PyTorch)."""
+    out = Tensor._from_op(self.data, None, 0)
+    if self._versions is None:
+        self._versions = []
+    out._versions = self._versions   # a write through either is a write to both
+    return out
+
+
+def retain_grad(self):
+    """Keep `.grad` on this non-leaf tensor after backward (accumulating, like a leaf's)."""
+    if self.creator is None:
+        return
+    node = self.creator
+    if node._retained is None:
+        node._retained = {}
+    node._retained[self.output_index] = weakref.ref(self)
+
+
+def register_hook(self, hook):
+    """Call `hook(grad)` when this tensor's gradient is computed; a returned gradient replaces it.
+
+    >>> h = x.register_hook(lambda g: g * 2); ...; h.remove()
+    """
+    return hooks.register_hook(self, hook)
+
+
+def register_post_accumulate_grad_hook(self, hook):
+    """Call `hook(tensor)` on a leaf right after its `.grad` is final for this backward (as PyTorch)."""
+    return hooks.register_post_accumulate_grad_hook(self, hook)
+
+
+def draw(self, **options):
+    """This tensor's computation graph as a diagram (see autograd.viz.draw).
+
+    >>> loss.draw(show_values=True)        # shows inline in Jupyter
+    """
+    from .viz import draw as draw_graph  # viz is an optional extra above the core: imported on use
+
+    return draw_graph(self, **options)
+
+
+# ---------------------------------------------------------------- conversion
+
+
+def to(self, device=None, dtype=None):
+    """Move to a device and/or convert to a dtype: x.to('cuda'), x.to(autograd.float64), x.to('cpu', 'float32')."""
+    out = self
+    if _is_dtype(device):
+        device, dtype = None, device   # x.to(float64), as in PyTorch
+    if dtype is not None and numpy.dtype(dtype) != self.dtype:
+        out = ops.astype(out, dtype)
+    if device is not None and backend.check_device(device) != self.device:
+        out = ops.to_device(out, device)
+    return out
+
+
+def _is_dtype(value):
+    if isinstance(value, (numpy.dtype, type)):
+        return True
+    if not isinstance(value, str) or value.split(":")[0] in ("cpu", "cuda"):
+        return False
+    try:
+        numpy.dtype(value)
+    except TypeError:
+        return False   # not a dtype: check_device names it as an unknown device
+    return True
+
+
+# ---------------------------------------------------------------- in-place writes
+
+
+def _record_write(tensor):
+    """Count one more version of `tensor` (and of the tensors sharing its versions)."""
+    now = next(graph.clock)
+    graph.last_write[0] = now
+    if tensor._versions is None:
+        tensor._versions = []
+    tensor._versions.append(now)
+
+
+def _records(target, others):
+    return is_grad_enabled() and (target.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
+                                                              for o in others))
+
+
+def _in_place(target, op_name, out_of_place, write, others=()):
+    """Apply an in-place op: `write(array)` changes the array itself when nothing is recorded;
+    `out_of_place(tensor)` is the same op as a recorded computation otherwise."""
+    if not _records(target, others):
+        try:
+            write(target.data)
+        except (TypeError, numpy.exceptions.DTypePromotionError) as error:
+            raise DTypeError(f"{op_name}: the result cannot be written into a tensor of dtype "
+                             f"{target.dtype} ({error})") from error
+        except ValueError as error:
+            shapes = [tuple(target.shape)] + [tuple(o.shape) for o in others if hasattr(o, "shape")]
+            raise ShapeError(f"{op_name}: cannot write a result of these shapes in place into shape "
+                             f"{tuple(target.shape)}: {' and '.join(map(str, shapes))} ({error})") from error
+        _record_write(target)
+        return target
+    if target.creator is None and target.requires_grad:
+        raise GraphError(f"{op_name}: a leaf tensor that requires grad cannot be changed in place while "
+                         f"gradients are recorded; update it under `with autograd.no_grad():` (as "
+                         f"optimizers do), or change a clone() instead")
+    if target.data.base is not None:
+        raise GraphError(f"{op_name}: in-place op on a view (of shape {tuple(target.shape)}) of another array "
+                         f"while gradients are recorded; the other array would not see the change in the "
+                         f"graph. Use the out-of-place op, or clone() first")
+    # The old value becomes an alias holding the old array and its place in the graph.
+    alias = Tensor._from_op(target.data, target.creator, target.output_index)
+    alias.requires_grad, alias.name = target.requires_grad, target.name
+    if target.creator is not None:
+        old = target.creator
+        outputs = list(old._outputs)
+        outputs[target.output_index] = weakref.ref(alias)
+        old._outputs = tuple(outputs)
+    result = out_of_place(alias)
+    if result.shape != target.shape:
+        raise ShapeError(f"{op_name}: the result has shape {tuple(result.shape)}, which cannot be written in "
+                         f"place into shape {tuple(target.shape)}")
+    if result.dtype != target.dtype:
+        if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
+            raise DTypeError(f"{op_name}: a result of dtype {result.dtype} cannot be written into a tensor of "
+                             f"dtype {target.dtype}")
+        result = ops.astype(result, target.dtype)
+    target.data, target.creator, target.output_index = result.data, result.creator, result.output_index
+    target.requires_grad = result.requires_grad
+    if result.creator is not None:
+        result.creator._outputs = (weakref.ref(target),)
+    _record_write(target)
+    return target
+
+
+def _unwrap(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+_OPS_OF_UFUNCS = {"add": _elementwise.Add, "subtract": _elementwise.Sub, "multiply": _elementwise.Mul,
+                  "true_divide": _elementwise.Div, "power": _elementwise.Pow}
+
+
+def _ufunc_write(name, ufunc_name):
+    """An in-place arithmetic method: add_, sub_, mul_, div_, pow_ (and +=, -=, ...)."""
+    op = _OPS_OF_UFUNCS[ufunc_name]
+
+    def method(self, other):
+        def write(array):
+            xp = backend.get_array_module(array)
+            getattr(xp, ufunc_name)(array, _unwrap(other), out=array, casting="same_kind")
+        return _in_place(self, name, lambda t: op()(t, other), write, (other,))
+
+    method.__name__ = name
+    method.__doc__ = f"In place: self = self {ufunc_name} other (see the module docstring for the rules)."
+    return method
+
+
+def add_(self, other, alpha=1):
+    """self += alpha * other, in place.
+
+    >>> with autograd.no_grad(): w.add_(w.grad, alpha=-0.1)
+    """
+    return _add_(self, other if alpha == 1 else other * alpha)
+
+
+_add_ = _ufunc_write("add_", "add")
+
+
+def sub_(self, other, alpha=1):
+    return _sub_(self, other if alpha == 1 else other * alpha)
+
+
+_sub_ = _ufunc_write("sub_", "subtract")
+
+
+def zero_(self):
+    """Fill with zeros, in place."""
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    """Fill with `value` (a number or a one-element tensor), in place."""
+    def write(array):
+        array[...] = _unwrap(value)
+    return _in_place(self, "fill_", lambda t: t * 0 + value, write, (value,))
+
+
+def copy_(self, source):
+    """Copy `source`'s values (broadcast to this shape) into this tensor, in place."""
+    def write(array):
+        data = backend.to_device(_unwrap(source), backend.device_of(array)) if hasattr(source, "shape") else source
+        if hasattr(data, "dtype") and not numpy.can_cast(data.dtype, array.dtype, "same_kind") and \
+                array.dtype.kind != data.dtype.kind and array.dtype.kind in "fc":
+            raise DTypeError(f"copy_: cannot copy {data.dtype} into {array.dtype}")
+        array[...] = data
+    return _in_place(self, "copy_", lambda t: ops.broadcast_to(source, t.shape).to(dtype=t.dtype) * 1,
+                     write, (source,))
+
+
+def clamp_(self, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
+    """Limit values to [min, max], in place."""
+    def write(array):
+        backend.get_array_module(array).clip(array, min, max, out=array)
+    return _in_place(self, "clamp_", lambda t: ops.clip(t, min, max), write)
+
+
+def masked_fill_(self, mask, value):
+    """Set the elements where `mask` is True to `value`, in place."""
+    mask = _unwrap(mask)
+    if getattr(mask, "dtype", None) is None or mask.dtype != numpy.bool_:
+        raise DTypeError(f"masked_fill_: the mask must be a bool tensor, not {getattr(mask, 'dtype', type(mask))}")
+
+    def write(array):
+        array[backend.get_array_module(array).broadcast_to(mask, array.shape)] = _unwrap(value)
+    return _in_place(self, "masked_fill_", lambda t: ops.where(mask, value, t), write, (value,))
+
+
+def setitem(self, index, value):
+    """x[index] = value: slices, integer arrays and boolean masks, as in PyTorch."""
+    index = ops.shape._as_index(index, backend.get_array_module(self.data))
+
+    def write(array):
+        array[index] = backend.to_device(_unwrap(value), backend.device_of(array)) \
+            if hasattr(value, "shape") else value
+    return _in_place(self, "__setitem__", lambda t: ops.shape.SetItem(index)(t, value), write, (value,))
+
+
+def detach_(self):
+    """Cut this tensor from the graph, in place: it becomes a leaf that does not require grad."""
+    self.creator, self.output_index, self.requires_grad = None, 0, False
+    _record_write(self)   # nodes that used it must not send gradients into what is now a leaf
+    return self
+
+
+def _augmented(method):
+    def assign(self, other):
+        return method(self, other)
+    assign.__name__ = "__i" + method.__name__.rstrip("_") + "__"
+    return assign
+
+
+# ---------------------------------------------------------------- the wiring
+
+
+def _compare(ufunc_name):
+    def compare(a, b):
+        a_data, b_data = _unwrap(a), _unwrap(b)
+        xp = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data)
+        return Tensor._from_op(getattr(xp, ufunc_name)(a_data, b_data), None, 0)
+    compare.__name__ = ufunc_name
+    return compare
+
+
+def _install():
+    E = _elementwise
+    methods = {
+        # autograd
+        "backward": backward, "detach": detach, "retain_grad": retain_grad, "register_hook": register_hook,
+        "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook, "draw": draw,
+        # arithmetic operators build their op directly (one call less on the hottest path)
+        "__add__": lambda self, other: E.Add()(self, other),
+        "__radd__": lambda self, other: E.Add()(other, self),
+        "__sub__": lambda self, other: E.Sub()(self, other),
+        "__rsub__": lambda self, other: E.Sub()(other, self),
+        "__mul__": lambda self, other: E.Mul()(self, other),
+        "__rmul__": lambda self, other: E.Mul()(other, self),
+        "__truediv__": lambda self, other: E.Div()(self, other),
+        "__rtruediv__": lambda self, other: E.Div()(other, self),
+        "__pow__": lambda self, other: E.Pow()(self, other),
+        "__rpow__": lambda self, other: E.Pow()(other, self),
+        "__neg__": lambda self: E.Neg()(self),
+        "__pos__": lambda self: self,
+        "__abs__": lambda self: ops.abs(self),
+        "__matmul__": lambda self, other: ops.matmul(self, other),
+        "__rmatmul__": lambda self, other: ops.matmul(other, self),
+        "__getitem__": lambda self, index: ops.getitem(self, index),
+        "__iter__": lambda self: (self[i] for i in range(len(self))),
+        # comparisons give boolean tensors that are not part of any graph
+        "__eq__": _compare("equal"), "__ne__": _compare("not_equal"), "__lt__": _compare("less"),
+        "__le__": _compare("less_equal"), "__gt__": _compare("greater"), "__ge__": _compare("greater_equal"),
+        # in place
+        "add_": add_, "sub_": sub_, "mul_": _ufunc_write("mul_", "multiply"),
+        "div_": _ufunc_write("div_", "true_divide"), "pow_": _ufunc_write("pow_", "power"),
+        "zero_": zero_, "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
+        "masked_fill_": masked_fill_, "detach_": detach_, "__setitem__": setitem,
+        # conversion
+        "to": to, "cpu": lambda self: to(self, "cpu"), "cuda": lambda self: to(self, "cuda"),
+        "astype": lambda self, dtype: ops.astype(self, dtype),
+        "float": lambda self: to(self, dtype=numpy.float32), "double": lambda self: to(self, dtype=numpy.float64),
+        "clone": lambda self: ops.clone(self),
+        # methods -> ops (NumPy names)
+        "T": property(lambda self: ops.transpose(self)),
+        "sum": lambda self, axis=None, keepdims=False: ops.sum(self, axis, keepdims),
+        "mean": lambda self, axis=None, keepdims=False: ops.mean(self, axis, keepdims),
+        "max": lambda self, axis=None, keepdims=False: ops.max(self, axis, keepdims),
+        "min": lambda self, axis=None, keepdims=False: ops.min(self, axis, keepdims),
+        "var": lambda self, axis=None, keepdims=False, ddof=0: ops.var(self, axis, keepdims, ddof),
+        "std": lambda self, axis=None, keepdims=False, ddof=0: ops.std(self, axis, keepdims, ddof),
+        "logsumexp": lambda self, axis=None, keepdims=False: ops.logsumexp(self, axis, keepdims),
+        "argmax": lambda self, axis=None: Tensor._from_op(self.data.argmax(axis=axis), None, 0),
+        "argmin": lambda self, axis=None: Tensor._from_op(self.data.argmin(axis=axis), None, 0),
+        "reshape": lambda self, *shape: ops.reshape(self, shape[0] if len(shape) == 1 else shape),
+        "transpose": lambda self, *axes: ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None)),
+        "swapaxes": lambda self, a, b: ops.swapaxes(self, a, b),
+        "squeeze": lambda self, axis=None: ops.squeeze(self, axis),
+        "expand_dims": lambda self, axis: ops.expand_dims(self, axis),
+        "unsqueeze": lambda self, axis: ops.expand_dims(self, axis),
+        "flatten": lambda self, start_axis=0, end_axis=-1: ops.flatten(self, start_axis, end_axis),
+        "broadcast_to": lambda self, shape: ops.broadcast_to(self, shape),
+        "clip": lambda self, min=None, max=None: ops.clip(self, min, max),
+        "softmax": lambda self, axis=-1: ops.softmax(self, axis),
+        "log_softmax": lambda self, axis=-1: ops.log_softmax(self, axis),
+    }
+    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"):
+        methods[name] = getattr(ops, name)
+    for name, ufunc in (("add_", "add"), ("sub_", "sub"), ("mul_", "mul"), ("div_", "truediv"), ("pow_", "pow")):
+        methods[f"__i{ufunc}__"] = _augmented(methods[name])
+    for name, method in methods.items():
+        setattr(Tensor, name, method)
+
+
+_install()
