@@ -492,21 +492,21 @@ def _check_versions(node):
     """Raise if a tensor this node used was written in place after the node was created."""
     for position, x in enumerate(node.inputs):
         versions = getattr(x, "_versions", None)
-        if versions and versions[-1] > node.sequence_nr:
+        if versions is not None and versions.last > node.sequence_nr:
             _raise_stale(node, f"input {position}", x, versions)
     if node._saved:
         for position, ref in enumerate(node._outputs):
             out = ref()
-            if out is not None and out._versions and out._versions[-1] > node.sequence_nr:
+            if out is not None and out._versions is not None and out._versions.last > node.sequence_nr:
                 _raise_stale(node, f"output {position}", out, out._versions)
 
 
 def _raise_stale(node, which, tensor, versions):
-    saved_at = sum(1 for v in versions if v < node.sequence_nr)
     name = f" '{tensor.name}'" if tensor.name else ""
     raise GraphError(f"{node.name}: its {which}{name} of shape {tuple(tensor.shape)} was modified by an in-place "
-                     f"operation after {node.name} used it: it is at version {len(versions)}, {node.name} used "
-                     f"version {saved_at}. Clone it before the in-place op (x.clone()), or run backward first.")
+                     f"operation after {node.name} used it: it is at version {versions.count}, {node.name} used "
+                     f"version {versions.at(node.sequence_nr)}. Clone it before the in-place op (x.clone()), or "
+                     f"run backward first.")
 
 
 def _fill_missing_grads(node, grads):

@@ -89,7 +89,7 @@ class Tensor:
     @property
     def version(self):
         """How many in-place writes this tensor has had (PyTorch's `_version`)."""
-        return 0 if self._versions is None else len(self._versions)
+        return 0 if self._versions is None else self._versions.count
 
     def requires_grad_(self, flag=True):
         """Switch gradient tracking on or off for a leaf; returns the tensor.
@@ -120,6 +120,10 @@ class Tensor:
         return self.numpy().tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:  # NumPy would silently turn it into a constant (e.g. inside a list)
+            raise GraphError("cannot convert a tensor that requires grad into a NumPy array implicitly: it "
+                             "would leave the graph. Use x.detach().numpy(), or autograd.stack([...]) for a "
+                             "list of tensors")
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
@@ -162,6 +166,35 @@ class Tensor:
         return int(self.data)
 
     __hash__ = object.__hash__  # == builds a tensor, so identity is the hash
+
+
+class VersionCounter:
+    """The in-place writes of a tensor (shared with its detached aliases): how many, and when the
+    latest were, on the engine's clock. A node created before a write sees it as `last > sequence_nr`.
+
+    >>> w.add_(1.0) under no_grad; w.version      # 1
+    """
+
+    __slots__ = ("count", "recent")
+    KEEP = 16   # the clocks of the latest writes, enough to tell the version any live node saw
+
+    def __init__(self):
+        self.count = 0
+        self.recent = []
+
+    def bump(self, now):
+        self.count += 1
+        self.recent.append(now)
+        if len(self.recent) > self.KEEP:
+            del self.recent[0]
+
+    @property
+    def last(self):
+        return self.recent[-1] if self.recent else -1
+
+    def at(self, time):
+        """The version the tensor had at `time` (writes after it are among the recent ones)."""
+        return self.count - sum(1 for clock in self.recent if clock > time)
 
 
 class TensorDescription:

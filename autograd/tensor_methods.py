@@ -24,7 +24,7 @@ from . import backend, graph, hooks, ops
 from .errors import DTypeError, GraphError, ShapeError
 from .grad_mode import is_grad_enabled, no_grad
 from .ops import elementwise as _elementwise
-from .tensor import Tensor
+from .tensor import Tensor, VersionCounter
 
 Tensor.ops = ops   # the differentiable namespace that backward formulas use under create_graph=True
 
@@ -57,7 +57,7 @@ def detach(self):
     """The same data, cut from the graph (shares memory and versions, as in PyTorch)."""
     out = Tensor._from_op(self.data, None, 0)
     if self._versions is None:
-        self._versions = []
+        self._versions = VersionCounter()
     out._versions = self._versions   # a write through either is a write to both
     return out
 
@@ -125,13 +125,14 @@ def _is_dtype(value):
 # ---------------------------------------------------------------- in-place writes
 
 
-def _record_write(tensor):
-    """Count one more version of `tensor` (and of the tensors sharing its versions)."""
+def record_write(tensor):
+    """Count one more version of `tensor` (and of the tensors sharing its versions): for code that
+    writes `tensor.data` in place itself, as optimizers do."""
     now = next(graph.clock)
     graph.last_write[0] = now
     if tensor._versions is None:
-        tensor._versions = []
-    tensor._versions.append(now)
+        tensor._versions = VersionCounter()
+    tensor._versions.bump(now)
 
 
 def _records(target, others):
@@ -152,7 +153,7 @@ def _in_place(target, op_name, out_of_place, write, others=()):
             shapes = [tuple(target.shape)] + [tuple(o.shape) for o in others if hasattr(o, "shape")]
             raise ShapeError(f"{op_name}: cannot write a result of these shapes in place into shape "
                              f"{tuple(target.shape)}: {' and '.join(map(str, shapes))} ({error})") from error
-        _record_write(target)
+        record_write(target)
         return target
     if target.creator is None and target.requires_grad:
         raise GraphError(f"{op_name}: a leaf tensor that requires grad cannot be changed in place while "
@@ -183,7 +184,7 @@ def _in_place(target, op_name, out_of_place, write, others=()):
     target.requires_grad = result.requires_grad
     if result.creator is not None:
         result.creator._outputs = (weakref.ref(target),)
-    _record_write(target)
+    record_write(target)
     return target
 
 
@@ -283,7 +284,7 @@ def setitem(self, index, value):
 def detach_(self):
     """Cut this tensor from the graph, in place: it becomes a leaf that does not require grad."""
     self.creator, self.output_index, self.requires_grad = None, 0, False
-    _record_write(self)   # nodes that used it must not send gradients into what is now a leaf
+    record_write(self)   # nodes that used it must not send gradients into what is now a leaf
     return self
 
 
@@ -337,7 +338,7 @@ def _install():
         "add_": add_, "sub_": sub_, "mul_": _ufunc_write("mul_", "multiply"),
         "div_": _ufunc_write("div_", "true_divide"), "pow_": _ufunc_write("pow_", "power"),
         "zero_": zero_, "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
-        "masked_fill_": masked_fill_, "detach_": detach_, "__setitem__": setitem,
+        "masked_fill_": masked_fill_, "detach_": detach_, "__setitem__": setitem, "record_write": record_write,
         # conversion
         "to": to, "cpu": lambda self: to(self, "cpu"), "cuda": lambda self: to(self, "cuda"),
         "astype": lambda self, dtype: ops.astype(self, dtype),

@@ -21,9 +21,21 @@ from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss
 from .recurrent import *  # noqa: F401,F403
 from .recurrent import __all__ as _recurrent
-from ..creation import zeros, zeros_like, ones, ones_like  # noqa: F401  (NumPy names for backward formulas)
+from .. import creation as _creation
 
-_HELPERS = {"unbroadcast", "Function"}
+
+# NumPy's array-making names with NumPy's signatures, so that `self.xp.zeros(shape, dtype)` in a
+# backward formula means the same under create_graph=True as on arrays (tests/test_core_trust.py checks
+# every `self.xp.NAME` a backward uses exists here).
+def zeros(shape, dtype=None): return _creation.zeros(shape, dtype=dtype)
+def ones(shape, dtype=None): return _creation.ones(shape, dtype=dtype)
+def zeros_like(x, dtype=None): return _creation.zeros_like(x, dtype=dtype)
+def ones_like(x, dtype=None): return _creation.ones_like(x, dtype=dtype)
+def asarray(x, dtype=None): return x if isinstance(x, _creation.Tensor) and dtype is None else _creation.Tensor(x, dtype=dtype)
+
+
+
+_HELPERS = {"unbroadcast", "Function"}  # exported, but not ops
 # The public ops: each must have a declaration in registry.REGISTRY (tests check it).
 PUBLIC_OPS = sorted(set(_elementwise + _reduce + _linalg + _shape + _nn + _loss + _recurrent) - _HELPERS)
 __all__ = PUBLIC_OPS + sorted(_HELPERS)

@@ -13,6 +13,7 @@ import numpy
 
 from .. import backend
 from ..graph import Function
+from ..tensor import Tensor
 from .registry import (declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
                        away_from, uniform, Sample)
 
@@ -35,6 +36,11 @@ def unbroadcast(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def _values(x):
+    """The array of a tensor (under create_graph, saved values are tensors), else x itself."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _shape(x):
@@ -99,11 +105,20 @@ class Pow(BinaryFunction):
 
     def grads(self, grad, need_a, need_b):
         a, b, y = self.saved_tensors
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = None
-        if need_b:  # d(a^b)/db = a^b log a; a Python base keeps Python's log (no float64 promotion)
-            log_a = math.log(a) if isinstance(a, (int, float)) else self.xp.log(a)
-            grad_b = grad * y * log_a
+        xp = self.xp
+        grad_a = grad_b = None
+        if need_a:  # b a^(b-1), and 0 where b = 0 (x**0 is constant, also at x = 0, as in PyTorch)
+            if isinstance(b, (int, float)):
+                grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0
+            else:
+                grad_a = xp.where(b == 0, 0.0, grad * b * a ** xp.where(b == 0, 1.0, b - 1))
+        if need_b:  # d(a^b)/db = a^b log a, and 0 where a = 0 and b >= 0 (as in PyTorch)
+            if isinstance(a, (int, float)):  # a Python base keeps Python's log (no float64 promotion)
+                log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+                grad_b = grad * y * log_a if a != 0 else xp.where(b >= 0, 0.0, grad * y * log_a)
+            else:
+                at_zero = (_values(a) == 0) & (_values(b) >= 0)   # a constant mask
+                grad_b = xp.where(at_zero, 0.0, grad * y * xp.log(xp.where(at_zero, 1.0, a)))
         return grad_a, grad_b
 
 
@@ -389,7 +404,6 @@ def astype(x, dtype):
     """
     dtype = numpy.dtype(dtype)
     if dtype.kind not in "fc":
-        from ..tensor import Tensor
         data = x.data if isinstance(x, Tensor) else backend.as_array(x)
         return Tensor._from_op(data.astype(dtype), None, 0)
     return AsType(dtype)(x)
@@ -430,8 +444,6 @@ def gelu(x, approximate="none"):
 
 def sign(x):
     """-1, 0 or 1 elementwise; not differentiable (its gradient is zero almost everywhere)."""
-    from ..tensor import Tensor
-
     data = x.data if isinstance(x, Tensor) else backend.as_array(x)
     return Tensor._from_op(backend.get_array_module(data).sign(data), None, 0)
 

@@ -15,6 +15,7 @@ import math
 import numpy
 
 from .. import backend
+from ..errors import ArgumentError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import sqrt
@@ -55,8 +56,14 @@ def _with_kept_axes(grad, shape, axis, keepdims):
 
 
 def _array_like(x):
-    """Tensors and arrays pass; Python numbers and lists become arrays (as NumPy would take them)."""
-    return x if isinstance(x, Tensor) else backend.as_array(x)
+    """Tensors and arrays pass; Python numbers and lists become arrays (as NumPy would take them).
+    A list holding tensors is refused: as a constant array it would silently leave the graph."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)) and any(isinstance(item, Tensor) for item in x):
+        raise ArgumentError("got a list of tensors where one tensor is expected; combine them with "
+                            "autograd.stack(...) or autograd.concatenate(...) first")
+    return backend.as_array(x)
 
 
 def _axis_setting(axis):
@@ -146,6 +153,27 @@ class Var(Function):
         return _with_kept_axes(grad, x.shape, self.axis, self.keepdims) * centered * scale
 
 
+class Std(Var):
+    """sqrt(var): d std / dx = (x - mean) / ((n - ddof) std), and 0 where std is 0 (all values equal),
+    as in PyTorch: there the spread cannot move in any one direction."""
+
+    formula = "∂σ/∂x = (x − mean) / ((n − ddof) σ), 0 where σ = 0"
+
+    def forward(self, x):
+        y = self.xp.sqrt(super().forward(x))
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        centered = x - self.xp.mean(x, axis=self.axis, keepdims=True)
+        dof = _count(x.shape, self.axis) - self.ddof
+        y = _with_kept_axes(y, x.shape, self.axis, self.keepdims)
+        spread = self.xp.where(y == 0, 1.0, y * dof) if dof > 0 else math.nan   # 0/0 -> 0 below
+        grad = _with_kept_axes(grad, x.shape, self.axis, self.keepdims)
+        return self.xp.where(y == 0, 0.0, grad * centered / spread)
+
+
 class LogSumExp(Function):
     """log Σ exp(x), computed as m + log Σ exp(x - m) with m the max, so exp never overflows.
 
@@ -216,11 +244,11 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
-    """Standard deviation: sqrt(var(x)). Its gradient is infinite where all values are equal.
+    """Standard deviation: sqrt(var(x)). Its gradient is 0 where all values are equal (as in PyTorch).
 
     >>> autograd.std(autograd.tensor([1., 3.]))                 # tensor(1.)
     """
-    return sqrt(var(x, axis, keepdims, ddof))
+    return Std(_axis_setting(axis), keepdims, ddof)(_array_like(x))
 
 
 def logsumexp(x, axis=None, keepdims=False):

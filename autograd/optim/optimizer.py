@@ -70,6 +70,7 @@ class Optimizer:
                     continue
                 state = self.state.setdefault(p, {})
                 self.update(p.data, p.grad.data, state, group)
+                p.record_write()   # an in-place update: a graph that used p's old value will refuse backward
 
     def update(self, param, grad, state, group):
         """Change the array `param` in place from `grad` (arrays); `state` persists between steps."""
