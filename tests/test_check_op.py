@@ -279,3 +279,11 @@ def test_the_project_ops_use_the_same_battery():
     assert all(isinstance(c, autograd.testing.Case) for c in cases)
     assert {c.check for c in cases} >= {"forward", "gradcheck", "gradgradcheck", "float32", "no_grad",
                                         "frees_saved", "drawn_shapes"}
+
+
+def test_an_op_info_with_other_description_arguments_is_refused():
+    from autograd.ops.registry import REGISTRY
+
+    with pytest.raises(autograd.ArgumentError, match="reference cannot be combined with an OpInfo"):
+        check_op(REGISTRY["exp"], reference=numpy.exp)
+    assert check_op(REGISTRY["exp"]).passed

@@ -58,8 +58,8 @@ class Case:
             raise
         except Exception as error:  # noqa: BLE001 - every failure is reported the same way, cause attached
             on = f" on sample {self.label} {self.sample!r}" if self.sample is not None else ""
-            raise OpCheckError(f"{self.op}: check '{self.check}' failed{on} (device {self.device}):\n"
-                               f"{type(error).__name__}: {error}",
+            detail = error if type(error) is AssertionError else f"{type(error).__name__}: {error}"
+            raise OpCheckError(f"{self.op}: check '{self.check}' failed{on} (device {self.device}):\n{detail}",
                                check=self.check, sample=self.sample, device=self.device) from error
 
 

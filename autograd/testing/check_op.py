@@ -9,17 +9,19 @@ The op is described by the same declaration the project uses for its own ops
 (`OpInfo` in autograd/ops/registry.py); `check_op` builds one from its keyword
 arguments, or takes an OpInfo as it is.
 """
+import inspect
 import time
 from dataclasses import dataclass, field
 
 import numpy
 
+from ..errors import ArgumentError
 from ..graph import Function
 from ..ops.registry import OpInfo, Sample, ErrorInput  # noqa: F401  (ErrorInput: re-exported for users)
 from .battery import SkipCheck, cases
 
 # Sample shapes when none are given: one op input, or n same-shaped ones (broadcasting has its own check).
-DEFAULT_SHAPES = [(), (3,), (2, 3), (2, 1, 4)]
+DEFAULT_SHAPES = [(3,), (2, 3), (2, 1, 4), ()]
 
 
 @dataclass
@@ -109,6 +111,15 @@ def declaration(function, *, reference=None, samples=None, shapes=None, arity=1,
                 inplace=None, shaped=None, domain=(-2.0, 2.0)):
     """The OpInfo that check_op's arguments describe (an OpInfo is returned as it is)."""
     if isinstance(function, OpInfo):
+        given = dict(reference=reference, samples=samples, shapes=shapes, arity=arity,
+                     twice_differentiable=twice_differentiable, error_inputs=error_inputs, atol=atol, rtol=rtol,
+                     name=name, differentiable=differentiable, preserves_dtype=preserves_dtype, inplace=inplace,
+                     shaped=shaped, domain=domain)
+        defaults = inspect.signature(declaration).parameters
+        changed = sorted(k for k, v in given.items() if v is not defaults[k].default and v != defaults[k].default)
+        if changed:  # they would be ignored: say so rather than check something else than asked
+            raise ArgumentError(f"check_op: {', '.join(changed)} cannot be combined with an OpInfo; "
+                                "set them in the declaration")
         return function
     if isinstance(function, type) and issubclass(function, Function):
         name = name or function.__name__
@@ -138,7 +149,7 @@ def _sample_maker(samples, shapes, arity, low, high):
         shapes = DEFAULT_SHAPES if arity == 1 else [(s,) * arity for s in DEFAULT_SHAPES]
     shapes = [(s,) if arity == 1 else tuple(s) for s in shapes]
     return lambda rng: [Sample(tuple(rng.uniform(low, high, size=s) for s in group),
-                               description=" with ".join(map(str, group))) for group in shapes]
+                               description=" and ".join(map(str, group))) for group in shapes]
 
 
 def _as_sample(item):
