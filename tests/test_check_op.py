@@ -287,3 +287,19 @@ def test_an_op_info_with_other_description_arguments_is_refused():
     with pytest.raises(autograd.ArgumentError, match="reference cannot be combined with an OpInfo"):
         check_op(REGISTRY["exp"], reference=numpy.exp)
     assert check_op(REGISTRY["exp"]).passed
+
+
+def test_without_hypothesis_the_drawn_shapes_are_skipped_and_reported(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # `import hypothesis` now raises ImportError
+    report = check_op(MySin, reference=numpy.sin)
+    assert report.skipped == [("drawn_shapes-cpu", "hypothesis is not installed (pip install 'autograd-dag[test]')")]
+    assert "gradcheck-0-cpu" in report.passed
+
+
+def test_the_strategies_are_still_importable_from_autograd_testing():
+    from autograd.testing import broadcastable_shapes, shapes, tensors  # noqa: F401
+
+    with pytest.raises(AttributeError):
+        autograd.testing.no_such_strategy
