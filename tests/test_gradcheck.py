@@ -217,3 +217,27 @@ def test_a_non_finite_gradient_is_an_error():
 def test_no_input_requiring_grad_is_an_error():
     with pytest.raises(autograd.GradcheckError, match="no input requires grad"):
         autograd.gradcheck(lambda t: t * 2, [autograd.tensor([1.0, 2.0])], fast_mode=True)
+
+
+class SinCosWrongSecond(autograd.Function):
+    """Two outputs, (sin x, cos x), with a wrong gradient for the second one."""
+
+    formula = "∂sin/∂x = cos(x), ∂cos/∂x = -sin(x)"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return numpy.sin(x), numpy.cos(x)
+
+    def backward(self, grad_sin, grad_cos):
+        x, = self.saved_tensors
+        return grad_sin * self.xp.cos(x) + grad_cos * self.xp.sin(x)  # the sign of -sin is lost
+
+
+@pytest.mark.parametrize("fast_mode", MODES)
+def test_the_table_names_the_output_that_is_wrong(fast_mode):
+    with pytest.raises(autograd.GradcheckError) as caught:
+        autograd.gradcheck(lambda t: SinCosWrongSecond()(t), [leaf((3,))], fast_mode=fast_mode)
+    message = str(caught.value)
+    assert "the gradient of output 1 (shape (3,)) with respect to input 0 (shape (3,))" in message
+    rows = message.split("difference\n")[1].splitlines()[:3]
+    assert all(row.split()[:2] == ["0", "1"] for row in rows)  # input 0, output 1: output 0 is right
