@@ -19,7 +19,8 @@ import numpy
 from .. import backend
 from ..errors import GraphError, OpCheckError
 from ..gradcheck import gradcheck, gradgradcheck
-from ..graph import grad, no_grad
+from ..grad_mode import no_grad
+from ..graph import grad
 from ..tensor import Tensor, tensor
 
 # Forward against the reference: float64 on both sides, so only real differences show.
