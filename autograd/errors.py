@@ -34,6 +34,15 @@ class GradcheckError(AutogradError, AssertionError):
     """Analytic and numerical gradients disagree (raised by `gradcheck` and `gradgradcheck`)."""
 
 
+class OpCheckError(AutogradError, AssertionError):
+    """A check of `autograd.testing.check_op` failed: the message names the check, the sample and what
+    differed; `.check`, `.sample` and `.device` say the same for code."""
+
+    def __init__(self, message, check=None, sample=None, device=None):
+        super().__init__(message)
+        self.check, self.sample, self.device = check, sample, device
+
+
 class CheckpointError(AutogradError, ValueError):
     """A checkpoint that cannot be read, or does not fit the model it is loaded into."""
 

@@ -16,7 +16,7 @@ import numpy
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .tensor import Tensor
+from ..tensor import Tensor
 
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
