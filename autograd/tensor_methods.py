@@ -125,11 +125,12 @@ def _is_dtype(value):
 # ---------------------------------------------------------------- in-place writes
 
 
-def record_write(tensor):
+def record_write(tensor, now=None):
     """Count one more version of `tensor` (and of the tensors sharing its versions): for code that
-    writes `tensor.data` in place itself, as optimizers do."""
-    now = next(graph.clock)
-    graph.last_write[0] = now
+    writes `tensor.data` in place itself, as optimizers do. `now` is the write's time on the clock."""
+    if now is None:
+        now = next(graph.clock)
+    graph.last_write[0] = max(graph.last_write[0], now)
     if tensor._versions is None:
         tensor._versions = VersionCounter()
     tensor._versions.bump(now)
@@ -166,25 +167,32 @@ def _in_place(target, op_name, out_of_place, write, others=()):
     # The old value becomes an alias holding the old array and its place in the graph.
     alias = Tensor._from_op(target.data, target.creator, target.output_index)
     alias.requires_grad, alias.name = target.requires_grad, target.name
-    if target.creator is not None:
-        old = target.creator
-        outputs = list(old._outputs)
+    old = target.creator
+    old_outputs = old._outputs if old is not None else None
+    if old is not None:
+        outputs = list(old_outputs)
         outputs[target.output_index] = weakref.ref(alias)
         old._outputs = tuple(outputs)
-    result = out_of_place(alias)
-    if result.shape != target.shape:
-        raise ShapeError(f"{op_name}: the result has shape {tuple(result.shape)}, which cannot be written in "
-                         f"place into shape {tuple(target.shape)}")
-    if result.dtype != target.dtype:
-        if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
-            raise DTypeError(f"{op_name}: a result of dtype {result.dtype} cannot be written into a tensor of "
-                             f"dtype {target.dtype}")
-        result = ops.astype(result, target.dtype)
+    now = next(graph.clock)   # the write happens before the node that records it: that node sees the new version
+    try:
+        result = out_of_place(alias)
+        if result.shape != target.shape:
+            raise ShapeError(f"{op_name}: the result has shape {tuple(result.shape)}, which cannot be written in "
+                             f"place into shape {tuple(target.shape)}")
+        if result.dtype != target.dtype:
+            if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
+                raise DTypeError(f"{op_name}: a result of dtype {result.dtype} cannot be written into a tensor "
+                                 f"of dtype {target.dtype}")
+            result = ops.astype(result, target.dtype)
+    except BaseException:
+        if old is not None:
+            old._outputs = old_outputs   # refused: the graph is as it was
+        raise
     target.data, target.creator, target.output_index = result.data, result.creator, result.output_index
     target.requires_grad = result.requires_grad
     if result.creator is not None:
         result.creator._outputs = (weakref.ref(target),)
-    record_write(target)
+    record_write(target, now)
     return target
 
 

@@ -471,17 +471,19 @@ def _kinks_at_zero(rng, shape, low=-2.0, high=2.0):
     return away_from(rng, shape, (0.0,), low, high)
 
 
-for _name, _fn, _ref in [("add", add, numpy.add), ("sub", sub, numpy.subtract),
-                         ("mul", mul, numpy.multiply)]:
-    declare(_name, _fn, _ref, binary_samples(), shaped=binary_shaped(), arity=2)
+for _name, _fn, _ref, _inplace in [("add", add, numpy.add, lambda a, b: a.add_(b)),
+                                   ("sub", sub, numpy.subtract, lambda a, b: a.sub_(b)),
+                                   ("mul", mul, numpy.multiply, lambda a, b: a.mul_(b))]:
+    declare(_name, _fn, _ref, binary_samples(), shaped=binary_shaped(), arity=2, inplace=_inplace)
 
-declare("div", div, numpy.divide, binary_samples(0.5, 2.0), shaped=binary_shaped(0.5, 2.0), arity=2)
+declare("div", div, numpy.divide, binary_samples(0.5, 2.0), shaped=binary_shaped(0.5, 2.0), arity=2,
+        inplace=lambda a, b: a.div_(b))
 declare("pow", pow, numpy.power,
         lambda rng: [Sample((_positive(rng, (3,)), 2.0), description="x ** 2"),
                      Sample((_positive(rng, (2, 3)), -1.5), description="x ** -1.5"),
                      Sample((2.0, uniform(rng, (3,))), description="2 ** x"),
                      *binary_samples(0.5, 2.0)(rng)],
-        shaped=binary_shaped(0.5, 2.0), arity=2)
+        shaped=binary_shaped(0.5, 2.0), arity=2, inplace=lambda a, b: a.pow_(b))
 def _untied_shaped(rng, shape_a, shape_b):
     """a on the grid k + 1/4, b on k + 3/4: they never tie nor come closer than 1/2."""
     a = numpy.asarray(rng.integers(-4, 5, size=shape_a) + 0.25, dtype=numpy.float64)
@@ -522,7 +524,7 @@ declare("elu", elu, _np_elu, unary_samples(make=_kinks_at_zero, alpha=0.7), shap
 declare("clip", clip, lambda x, min=None, max=None: numpy.clip(x, min, max),
         lambda rng: [Sample((away_from(rng, s, (-0.5, 0.8)),), {"min": -0.5, "max": 0.8}) for s in [(3,), (2, 4)]]
         + [Sample((away_from(rng, (5,), (0.0,)),), {"min": 0.0})],
-        twice_differentiable=False)
+        twice_differentiable=False, inplace=lambda x, min=None, max=None: x.clamp_(min, max))
 declare("where", lambda c, a, b: where(c, a, b), numpy.where,
         lambda rng: [Sample((rng.random((2, 3)) > 0.5, uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
                      Sample((rng.random((2, 3)) > 0.5, uniform(rng, (3,)), uniform(rng, (2, 1))), description="broadcast")])
