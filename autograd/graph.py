@@ -150,14 +150,15 @@ class Function:
         except (ValueError, TypeError) as error:
             raise _explain_failure(self, args, error) from error
 
-        if isinstance(outputs, numpy.generic):
+        single = type(outputs) is not tuple
+        if single and type(outputs) is not numpy.ndarray and isinstance(outputs, numpy.generic):
             outputs = self._scalar_output_as_array(outputs)
 
         if not (True in needs_grad and is_grad_enabled()):
             self._saved = ()  # no backward will run: drop what forward saved
-            if type(outputs) is tuple:
-                return tuple([Tensor._from_op(y, None, 0) for y in outputs])
-            return Tensor._from_op(outputs, None, 0)
+            if single:
+                return Tensor._from_op(outputs, None, 0)
+            return tuple([Tensor._from_op(y, None, 0) for y in outputs])
 
         # Record the node: inputs strongly, outputs weakly (no cycle with the outputs).
         self.inputs = args
@@ -165,15 +166,15 @@ class Function:
         self.sequence_nr = next(clock)
         if anomaly.enabled:
             self._trace = anomaly.creation_trace()
-        if type(outputs) is tuple:
-            results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
-            self._outputs = tuple([weakref.ref(t) for t in results])
-            # an output nobody keeps may be gone by backward: remember enough to give it zero gradient
-            self._output_templates = tuple((y.shape, y.dtype) for y in outputs)
-            return results
-        result = Tensor._from_op(outputs, self, 0)
-        self._outputs = (weakref.ref(result),)
-        return result
+        if single:
+            result = Tensor._from_op(outputs, self, 0)
+            self._outputs = (weakref.ref(result),)
+            return result
+        results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
+        self._outputs = tuple([weakref.ref(t) for t in results])
+        # an output nobody keeps may be gone by backward: remember enough to give it zero gradient
+        self._output_templates = tuple((y.shape, y.dtype) for y in outputs)
+        return results
 
     def _scalar_output_as_array(self, scalar):
         """NumPy returns scalars for 0-d results; outputs must be arrays, also where saved."""
@@ -191,7 +192,8 @@ class Function:
         self._saved = ()
         self._released = True
         # Keep the graph's structure (for diagrams) but not the intermediate values.
-        self.inputs = tuple([x if x.__class__ is not Tensor or x.creator is None else TensorDescription(x)
+        describe = TensorDescription.of
+        self.inputs = tuple([x if x.__class__ is not Tensor or x.creator is None else describe(x)
                              for x in self.inputs])
 
     def __repr__(self):
@@ -351,11 +353,11 @@ class _Sweep:
         slots[index] = grad if slots[index] is None else slots[index] + grad
 
     def run(self):
-        create_graph, heap, node_grads = self.create_graph, self.heap, self.node_grads
+        create_graph, heap, node_grads, wanted = self.create_graph, self.heap, self.node_grads, self.wanted
         from_ops = Tensor.ops if create_graph else None  # backward formulas on tensors build the graph of backward
         with set_grad_enabled(create_graph):
-            while heap:
-                node = heapq.heappop(heap)[1]
+            node = heapq.heappop(heap)[1] if heap else None
+            while node is not None:
                 grads = node_grads.pop(node)
                 if node._released:
                     raise GraphError(_FREED_MESSAGE.format(name=node.name))
@@ -363,8 +365,8 @@ class _Sweep:
                     _check_versions(node)
                 if node._output_hooks or node._retained:
                     grads = self._apply_output_hooks(node, grads)
-                if node in self.wanted:
-                    for index, position in self.wanted[node]:
+                if wanted and node in wanted:
+                    for index, position in wanted[node]:
                         self.captured[position] = grads[index]
                 if len(grads) > 1 and any(g is None for g in grads):
                     grads = _fill_missing_grads(node, grads)
@@ -380,31 +382,41 @@ class _Sweep:
                                      f"for {len(node.inputs)} inputs")
                 if anomaly.enabled:
                     anomaly.check_gradients(node, input_grads)
-                self._pass_on(node, input_grads)
+
+                # Pass each input its gradient. The single-output producer (the common case) is inlined,
+                # and a producer that is the only node left to run is run next without the heap (a chain).
+                following = None
+                for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+                    if not needed or g is None:
+                        continue
+                    if type(g) is not numpy.ndarray and not isinstance(g, Tensor) and not backend.is_cupy_array(g):
+                        g = hooks.checked_gradient(g, x, f"{node.name}.backward", create_graph)
+                    if g.shape != x.data.shape:
+                        raise ShapeError(f"{node.name}.backward returned a gradient of shape "
+                                         f"{tuple(g.shape)} for an input of shape {x.shape}")
+                    producer = x.creator
+                    if producer is not None and len(producer._outputs) == 1:
+                        slots = node_grads.get(producer)
+                        if slots is not None:
+                            slots[0] = slots[0] + g
+                        elif following is None and not heap:
+                            node_grads[producer] = [g]
+                            following = producer
+                        else:
+                            node_grads[producer] = [g]
+                            heapq.heappush(heap, (-producer.sequence_nr, producer))
+                    else:
+                        self.send(x, g)
                 if not self.retain_graph:
                     node.release()
-
-    def _pass_on(self, node, input_grads):
-        """Send each input its gradient; the single-output producer (the common case) is inlined."""
-        node_grads, heap = self.node_grads, self.heap
-        for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
-            if not needed or g is None:
-                continue
-            if type(g) is not numpy.ndarray and not isinstance(g, Tensor) and not backend.is_cupy_array(g):
-                g = hooks.checked_gradient(g, x, f"{node.name}.backward", self.create_graph)
-            if g.shape != x.data.shape:
-                raise ShapeError(f"{node.name}.backward returned a gradient of shape "
-                                 f"{tuple(g.shape)} for an input of shape {x.shape}")
-            producer = x.creator
-            if producer is not None and len(producer._outputs) == 1:
-                slots = node_grads.get(producer)
-                if slots is None:
-                    node_grads[producer] = [g]
-                    heapq.heappush(heap, (-producer.sequence_nr, producer))
+                if following is not None:
+                    if heap:   # another input scheduled more nodes: the heap decides the order
+                        heapq.heappush(heap, (-following.sequence_nr, following))
+                        node = heapq.heappop(heap)[1]
+                    else:
+                        node = following
                 else:
-                    slots[0] = slots[0] + g
-            else:
-                self.send(x, g)
+                    node = heapq.heappop(heap)[1] if heap else None
 
     def _apply_output_hooks(self, node, grads):
         grads = list(grads)

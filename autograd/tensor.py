@@ -197,27 +197,32 @@ class VersionCounter:
         return self.count - sum(1 for clock in self.recent if clock > time)
 
 
-class TensorDescription:
-    """What a released node remembers of an intermediate input: its shape, not its values."""
+class TensorDescription(tuple):
+    """What a released node remembers of an intermediate input: its shape, not its values.
 
-    __slots__ = ("shape", "dtype", "name", "creator", "output_index")
+    A tuple (shape, dtype, name, creator, output_index), made in one step for every intermediate
+    after backward, read only by diagrams.
+    """
+
+    __slots__ = ()
     data = None
     grad = None
     is_leaf = False
     requires_grad = True
     _versions = None
 
-    def __init__(self, tensor):
+    @staticmethod
+    def of(tensor):
         data = tensor.data
-        self.shape = data.shape
-        self.dtype = data.dtype
-        self.name = tensor.name
-        self.creator = tensor.creator
-        self.output_index = tensor.output_index
+        return tuple.__new__(TensorDescription, (data.shape, data.dtype, tensor.name, tensor.creator,
+                                                 tensor.output_index))
 
-    @property
-    def ndim(self):
-        return len(self.shape)
+    shape = property(lambda self: self[0])
+    dtype = property(lambda self: self[1])
+    name = property(lambda self: self[2])
+    creator = property(lambda self: self[3])
+    output_index = property(lambda self: self[4])
+    ndim = property(lambda self: len(self[0]))
 
 
 def tensor(data, requires_grad=False, dtype=None, device=None, name=None):

@@ -54,8 +54,9 @@ class BinaryFunction(Function):
         need_a, need_b = self.needs_input_grad
         grad_a, grad_b = self.grads(grad, need_a, need_b)
         a, b = self.inputs
-        return (unbroadcast(grad_a, a.shape) if need_a else None,
-                unbroadcast(grad_b, b.shape) if need_b else None)
+        # (the shape test is unbroadcast's own first line, repeated here: most gradients need no sum)
+        return (None if not need_a else grad_a if grad_a.shape == a.shape else unbroadcast(grad_a, a.shape),
+                None if not need_b else grad_b if grad_b.shape == b.shape else unbroadcast(grad_b, b.shape))
 
 
 class Add(BinaryFunction):
