@@ -68,3 +68,21 @@ def explain_op_failure(op_name, shapes, devices, error):
         shown = " and ".join(str(s) for s in shapes)
         return ShapeError(f"{op_name}: incompatible shapes {shown} ({error})")
     return error
+
+
+class MissingExtraError(AutogradError, ImportError):
+    """An optional package is not installed; the message names the exact `pip install` command."""
+
+
+def missing_extra(package, extra, purpose):
+    """The error for `purpose` needing `package`, which comes with the `extra` of autograd-dag.
+
+    >>> try: import tqdm
+    ... except ImportError: raise missing_extra("tqdm", "train", "fit(progress=True)") from None
+    """
+    return MissingExtraError(f"{purpose} needs the {package} package, which is not installed: "
+                             f"pip install 'autograd-dag[{extra}]'")
+
+
+class NonFiniteError(AutogradError, RuntimeError):
+    """A NaN or infinity where a finite value is required (e.g. `clip_grad_norm_(..., error_if_nonfinite=True)`)."""

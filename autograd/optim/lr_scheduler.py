@@ -12,7 +12,24 @@ epochs (factor=0.25 divides by 4, as in the classic PTB language models).
 """
 import math
 
+import numpy
+
+from ..errors import ArgumentError
+
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+
+
+def _check_optimizer(scheduler, optimizer):
+    if not hasattr(optimizer, "param_groups"):
+        raise ArgumentError(f"{type(scheduler).__name__} needs an optimizer, not {type(optimizer).__name__}")
+
+
+def _check_number(scheduler, name, value, integer=False, low=0):
+    """Refuse a setting that is not a (whole) number >= low, NaN included, naming the scheduler."""
+    kinds = (int, numpy.integer) if integer else (int, float, numpy.number)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value >= low or value == math.inf:
+        kind = "an integer" if integer else "a finite number"
+        raise ArgumentError(f"{type(scheduler).__name__}: {name} must be {kind} >= {low}, got {value!r}")
 
 
 class _Scheduler:
@@ -34,6 +51,7 @@ class LRScheduler(_Scheduler):
     """Base class: `lr_at(base_lr, epoch)` gives a group's lr after `epoch` calls to step()."""
 
     def __init__(self, optimizer):
+        _check_optimizer(self, optimizer)
         self.optimizer = optimizer
         self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = 0
@@ -56,6 +74,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1):
+        _check_number(self, "step_size", step_size, integer=True, low=1)
+        _check_number(self, "gamma", gamma, low=0)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer)
 
@@ -70,6 +90,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer, gamma):
+        _check_number(self, "gamma", gamma, low=0)
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -84,6 +105,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):  # noqa: N803 (PyTorch's name)
+        _check_number(self, "T_max", T_max, integer=True, low=1)
+        _check_number(self, "eta_min", eta_min, low=0)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer)
 
@@ -105,10 +128,17 @@ class ReduceLROnPlateau(_Scheduler):
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
-        if factor >= 1:
-            raise ValueError(f"factor must be < 1, got {factor}")
+        _check_optimizer(self, optimizer)
+        _check_number(self, "factor", factor, low=0)
+        if not factor < 1:
+            raise ArgumentError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError("mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs'")
+            raise ArgumentError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode 'rel' or "
+                                f"'abs', got {mode!r} and {threshold_mode!r}")
+        _check_number(self, "patience", patience, integer=True, low=0)
+        _check_number(self, "cooldown", cooldown, integer=True, low=0)
+        for name, value in (("threshold", threshold), ("min_lr", min_lr), ("eps", eps)):
+            _check_number(self, name, value, low=0)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
