@@ -86,3 +86,8 @@ def missing_extra(package, extra, purpose):
 
 class NonFiniteError(AutogradError, RuntimeError):
     """A NaN or infinity where a finite value is required (e.g. `clip_grad_norm_(..., error_if_nonfinite=True)`)."""
+
+
+class AxisError(IndexOutOfRangeError, ValueError):
+    """An axis (dim) outside -ndim..ndim-1 of the tensor it refers to; an IndexError as in PyTorch,
+    and a ValueError as NumPy's AxisError."""

@@ -308,6 +308,11 @@ def binary_cross_entropy(p, target, reduction="mean"):
     _check_reduction("binary_cross_entropy", reduction)
     target = _as_constant_like(target, p)
     _check_same_shape("binary_cross_entropy", p, target)
+    probabilities = _data(p)
+    if probabilities.size and not bool(((probabilities >= 0) & (probabilities <= 1)).all()):  # NaN too
+        raise ArgumentError("binary_cross_entropy: every input must be a probability in [0, 1], got values in "
+                            f"[{float(probabilities.min())}, {float(probabilities.max())}] (apply sigmoid, or "
+                            "use binary_cross_entropy_with_logits)")
     return BinaryCrossEntropy(reduction)(p, target)
 
 

@@ -14,6 +14,7 @@ import numpy
 from .. import backend
 from ..errors import ShapeError, DTypeError, IndexOutOfRangeError, ArgumentError
 from ..graph import Function
+from .checks import check_axis, ndim_of
 from .registry import declare, Sample, uniform, unary_shaped
 
 __all__ = ["softmax", "log_softmax", "dropout", "embedding"]
@@ -67,6 +68,7 @@ def softmax(x, axis=-1):
 
     >>> autograd.softmax(autograd.tensor([1.0, 2.0, 3.0]))      # [0.090, 0.245, 0.665]
     """
+    check_axis("softmax", axis, ndim_of(x), allow_none=False)
     return Softmax(axis)(x)
 
 
@@ -75,6 +77,7 @@ def log_softmax(x, axis=-1):
 
     >>> autograd.log_softmax(autograd.tensor([0.0, 1000.0]))    # [-1000., 0.], not [-inf, 0.]
     """
+    check_axis("log_softmax", axis, ndim_of(x), allow_none=False)
     return LogSoftmax(axis)(x)
 
 

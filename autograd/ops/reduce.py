@@ -19,6 +19,7 @@ from ..errors import ArgumentError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import sqrt
+from .checks import check_axis
 from .registry import declare, distinct, uniform, Sample
 
 
@@ -208,7 +209,9 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
 
     >>> autograd.tensor([[1., 2.], [3., 4.]]).sum(axis=0)      # tensor([4., 6.])
     """
-    return Sum(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("sum", axis, x.ndim)
+    return Sum(_axis_setting(axis), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -216,7 +219,9 @@ def mean(x, axis=None, keepdims=False):
 
     >>> autograd.mean(autograd.tensor([1., 2., 6.]))            # tensor(3.)
     """
-    return Mean(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("mean", axis, x.ndim)
+    return Mean(_axis_setting(axis), keepdims)(x)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
@@ -224,7 +229,9 @@ def max(x, axis=None, keepdims=False):  # noqa: A001
 
     >>> autograd.max(autograd.tensor([[1., 5.], [7., 2.]]), axis=1)   # tensor([5., 7.])
     """
-    return Max(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("max", axis, x.ndim)
+    return Max(_axis_setting(axis), keepdims)(x)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
@@ -232,7 +239,9 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
 
     >>> autograd.min(autograd.tensor([3., 1., 2.]))             # tensor(1.)
     """
-    return Min(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("min", axis, x.ndim)
+    return Min(_axis_setting(axis), keepdims)(x)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -240,7 +249,9 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
     >>> autograd.var(autograd.tensor([1., 2., 3., 4.]))         # tensor(1.25)
     """
-    return Var(_axis_setting(axis), keepdims, ddof)(_array_like(x))
+    x = _array_like(x)
+    check_axis("var", axis, x.ndim)
+    return Var(_axis_setting(axis), keepdims, ddof)(x)
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
@@ -256,7 +267,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
     >>> autograd.logsumexp(autograd.tensor([1000., 1000.]))     # tensor(1000.6931)
     """
-    return LogSumExp(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("logsumexp", axis, x.ndim)
+    return LogSumExp(_axis_setting(axis), keepdims)(x)
 
 
 # ---------------------------------------------------------------- declarations

@@ -15,10 +15,12 @@ import math
 import numpy
 
 from .. import backend
+from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import unbroadcast
 from .reduce import _array_like
+from .checks import check_axis
 from .registry import declare, uniform, Sample
 
 
@@ -203,7 +205,8 @@ def _index_part(part, xp):
     if isinstance(part, Tensor):
         return part.data
     if isinstance(part, list):
-        return xp.asarray(part)
+        # [] selects nothing (as NumPy and PyTorch), so it must be an empty *integer* index
+        return xp.asarray(part, dtype=numpy.int64) if len(part) == 0 else xp.asarray(part)
     if xp is not numpy and isinstance(part, numpy.ndarray):
         return xp.asarray(part)  # a CPU index for a GPU array
     return part
@@ -329,9 +332,13 @@ def transpose(x, axes=None):
 
     >>> autograd.zeros(2, 3, 4).transpose(2, 0, 1).shape        # (4, 2, 3)
     """
+    x = _array_like(x)
     if axes is not None:
         axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
-    return Transpose(axes)(_array_like(x))
+        check_axis("transpose", axes, x.ndim)
+        if len(axes) != x.ndim:
+            raise ArgumentError(f"transpose: axes {axes} must name each of the {x.ndim} axes once")
+    return Transpose(axes)(x)
 
 
 def swapaxes(x, axis1, axis2):
@@ -339,7 +346,10 @@ def swapaxes(x, axis1, axis2):
 
     >>> autograd.zeros(2, 3, 4).swapaxes(0, -1).shape           # (4, 3, 2)
     """
-    return SwapAxes(axis1, axis2)(_array_like(x))
+    x = _array_like(x)
+    check_axis("swapaxes", axis1, x.ndim, "axis1", allow_none=False)
+    check_axis("swapaxes", axis2, x.ndim, "axis2", allow_none=False)
+    return SwapAxes(axis1, axis2)(x)
 
 
 def broadcast_to(x, shape):
@@ -355,7 +365,9 @@ def squeeze(x, axis=None):
 
     >>> autograd.zeros(2, 1, 3).squeeze(1).shape                # (2, 3)
     """
-    return Squeeze(axis)(_array_like(x))
+    x = _array_like(x)
+    check_axis("squeeze", axis, x.ndim)
+    return Squeeze(axis)(x)
 
 
 def expand_dims(x, axis):
@@ -363,7 +375,10 @@ def expand_dims(x, axis):
 
     >>> autograd.zeros(2, 3).expand_dims(0).shape               # (1, 2, 3)
     """
-    return ExpandDims(axis)(_array_like(x))
+    x = _array_like(x)
+    check_axis("expand_dims", axis, x.ndim, allow_none=False,
+               extra=len(axis) if isinstance(axis, (tuple, list)) else 1)  # axes of the result, as NumPy
+    return ExpandDims(axis)(x)
 
 
 def flatten(x, start_axis=0, end_axis=-1):
@@ -371,7 +386,33 @@ def flatten(x, start_axis=0, end_axis=-1):
 
     >>> autograd.zeros(8, 3, 4, 4).flatten(1).shape             # (8, 48)
     """
-    return Flatten(start_axis, end_axis)(_array_like(x))
+    x = _array_like(x)
+    size = max(x.ndim, 1)
+    check_axis("flatten", start_axis, x.ndim, "start_axis", allow_none=False)
+    check_axis("flatten", end_axis, x.ndim, "end_axis", allow_none=False)
+    if start_axis % size > end_axis % size:
+        raise ArgumentError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} ({x.ndim}-d input)")
+    return Flatten(start_axis, end_axis)(x)
+
+
+def _check_joined(op, tensors, axis):
+    """concatenate/stack: at least one input, a valid axis, and shapes that fit (named in the error)."""
+    if len(tensors) == 0:
+        raise ArgumentError(f"{op}: needs at least one tensor")
+    shapes = [tuple(numpy.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    ndim = len(shapes[0])
+    if op == "concatenate" and ndim == 0:
+        raise ShapeError("concatenate: 0-d tensors have no axis to join along (use stack)")
+    check_axis(op, axis, ndim, allow_none=False, extra=1 if op == "stack" else 0)
+    if op == "stack":
+        bad = any(shape != shapes[0] for shape in shapes)
+    else:
+        a = axis % ndim
+        bad = any(len(shape) != ndim or shape[:a] + shape[a + 1:] != shapes[0][:a] + shapes[0][a + 1:]
+                  for shape in shapes)
+    if bad:
+        rule = "the same shape" if op == "stack" else f"the same shape except on axis {axis}"
+        raise ShapeError(f"{op}: inputs must have {rule}, got {', '.join(map(str, shapes))}")
 
 
 def concatenate(tensors, axis=0):
@@ -381,6 +422,7 @@ def concatenate(tensors, axis=0):
     """
     if axis is None:
         tensors, axis = [reshape(t, -1) for t in tensors], 0
+    _check_joined("concatenate", tensors, axis)
     return Concatenate(axis)(*tensors)
 
 
@@ -389,6 +431,7 @@ def stack(tensors, axis=0):
 
     >>> autograd.stack([autograd.zeros(3), autograd.ones(3)], axis=1).shape      # (3, 2)
     """
+    _check_joined("stack", tensors, axis)
     return Stack(axis)(*tensors)
 
 
@@ -399,7 +442,9 @@ def split(x, indices_or_sections, axis=0):
     """
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
-    return list(Split(indices_or_sections, axis)(_array_like(x)))
+    x = _array_like(x)
+    check_axis("split", axis, x.ndim, allow_none=False)
+    return list(Split(indices_or_sections, axis)(x))
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
@@ -419,7 +464,17 @@ def getitem(x, index):
     """
     x = _array_like(x)
     data = x.data if isinstance(x, Tensor) else x
-    return GetItem(_as_index(index, backend.get_array_module(data)))(x)
+    index = _as_index(index, backend.get_array_module(data))
+    for part in index if type(index) is tuple else (index,):
+        if hasattr(part, "dtype") and getattr(part, "ndim", 0) >= 0 and part.dtype.kind not in "biu":
+            raise DTypeError(f"getitem: an index array must hold integers or booleans, not {part.dtype}")
+    try:
+        return GetItem(index)(x)
+    except IndexError as error:
+        if isinstance(error, IndexOutOfRangeError):
+            raise
+        raise IndexOutOfRangeError(f"getitem: index out of range for a tensor of shape {tuple(data.shape)} "
+                                   f"({error})") from None
 
 
 def clone(x):
