@@ -67,6 +67,13 @@ def explain_op_failure(op_name, shapes, devices, error):
     if isinstance(error, ValueError) and shapes:
         shown = " and ".join(str(s) for s in shapes)
         return ShapeError(f"{op_name}: incompatible shapes {shown} ({error})")
+    if isinstance(error, IndexError):  # an index past the end of an axis (getitem, scatter_add)
+        shown = " and ".join(str(s) for s in shapes)
+        return IndexOutOfRangeError(f"{op_name}: index out of range for shapes {shown} ({error})")
+    if isinstance(error, TypeError) and (type(error).__module__.startswith("numpy")
+                                         or "ufunc" in str(error) or "dtype" in str(error)):
+        # NumPy cannot compute on these dtypes (strings, objects, ...); other TypeErrors are bugs, kept as they are
+        return DTypeError(f"{op_name}: unsupported dtype ({error})")
     return error
 
 

@@ -20,7 +20,8 @@ from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import sqrt
 from .checks import check_axis
-from .registry import declare, distinct, uniform, Sample
+from ..errors import ArgumentError, AxisError
+from .registry import declare, distinct, uniform, Sample, ErrorInput
 
 
 __all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp"]
@@ -251,6 +252,8 @@ def var(x, axis=None, keepdims=False, ddof=0):
     """
     x = _array_like(x)
     check_axis("var", axis, x.ndim)
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, numpy.integer)) or ddof < 0:
+        raise ArgumentError(f"var: ddof must be an integer >= 0, got {ddof!r}")
     return Var(_axis_setting(axis), keepdims, ddof)(x)
 
 
@@ -310,6 +313,21 @@ def _reduction_shaped(make, at_least=1, **extra):
     return shaped
 
 
+def _axis_errors(op):
+    """Axes a reduction must refuse: past the end, repeated, and not an integer."""
+    def error_inputs(rng):
+        return [ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 2}, "axis 2 of a matrix"), AxisError,
+                           f"{op}: axis 2 is out of range for 2-d inputs"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": -3}, "axis -3 of a matrix"), AxisError,
+                           f"{op}: axis -3 is out of range"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": (1, -1)}, "axis 1 twice"), AxisError,
+                           f"{op}: axis \\(1, -1\\) repeats axis -1"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 1.0}, "a float axis"), ArgumentError,
+                           f"{op}: axis must be an integer")]
+
+    return error_inputs
+
+
 def _np_logsumexp(x, axis=None, keepdims=False):
     m = numpy.max(x, axis=axis, keepdims=True)
     y = numpy.log(numpy.sum(numpy.exp(x - m), axis=axis, keepdims=True)) + m
@@ -319,15 +337,19 @@ def _np_logsumexp(x, axis=None, keepdims=False):
 for _name, _fn, _ref, _make in [("sum", sum, numpy.sum, uniform), ("mean", mean, numpy.mean, uniform),
                                 ("max", max, numpy.max, distinct), ("min", min, numpy.min, distinct),
                                 ("logsumexp", logsumexp, _np_logsumexp, uniform)]:
-    declare(_name, _fn, _ref, _reduction_samples(_make), shaped=_reduction_shaped(_make))
+    declare(_name, _fn, _ref, _reduction_samples(_make), shaped=_reduction_shaped(_make),
+            error_inputs=_axis_errors(_name))
 
 
 declare("var", var, numpy.var,
         lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
             Sample((uniform(rng, (3, 4)),), {"axis": 1, "ddof": 1}, "ddof=1"),
             Sample((uniform(rng, (2, 3, 2)),), {"axis": (0, 2), "keepdims": True, "ddof": 1}, "tuple ddof=1")],
-        shaped=_reduction_shaped(uniform))
+        shaped=_reduction_shaped(uniform),
+        error_inputs=lambda rng: _axis_errors("var")(rng) + [
+            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": -1}), ArgumentError, "var: ddof must be")])
 declare("std", std, numpy.std,
         lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
             Sample((uniform(rng, (3, 4)),), {"axis": 0, "ddof": 1}, "ddof=1")],
-        shaped=_reduction_shaped(uniform, at_least=2))
+        shaped=_reduction_shaped(uniform, at_least=2),
+        error_inputs=_axis_errors("var"))  # std is sqrt(var(...)): the check and its message are var's

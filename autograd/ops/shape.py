@@ -15,13 +15,13 @@ import math
 import numpy
 
 from .. import backend
-from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
+from ..errors import ArgumentError, AxisError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import unbroadcast
 from .reduce import _array_like
 from .checks import check_axis
-from .registry import declare, uniform, Sample
+from .registry import declare, uniform, Sample, ErrorInput
 
 
 __all__ = ["reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "flatten",
@@ -453,7 +453,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     >>> autograd.pad(autograd.ones(2, 2), 1).shape              # (4, 4), zeros around
     """
     if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is implemented, not {mode!r}")
+        raise ArgumentError(f"pad: mode must be 'constant' (the only one implemented), not {mode!r}")
     return Pad(pad_width, constant_values)(_array_like(x))
 
 
@@ -468,13 +468,7 @@ def getitem(x, index):
     for part in index if type(index) is tuple else (index,):
         if hasattr(part, "dtype") and getattr(part, "ndim", 0) >= 0 and part.dtype.kind not in "biu":
             raise DTypeError(f"getitem: an index array must hold integers or booleans, not {part.dtype}")
-    try:
-        return GetItem(index)(x)
-    except IndexError as error:
-        if isinstance(error, IndexOutOfRangeError):
-            raise
-        raise IndexOutOfRangeError(f"getitem: index out of range for a tensor of shape {tuple(data.shape)} "
-                                   f"({error})") from None
+    return GetItem(index)(x)  # an index past an axis's end: the engine raises IndexOutOfRangeError
 
 
 def clone(x):
@@ -499,28 +493,81 @@ def scatter_add(shape, index, values):
 
 # ---------------------------------------------------------------- declarations
 
+# ---------------------------------------------------------------- error inputs (tests/test_error_inputs.py)
+
+
+def _refused(error, match, *args, description="", **kwargs):
+    return ErrorInput(Sample(args, kwargs, description), error, match)
+
+
+def _shape_errors(rng):
+    """Bad calls of every shape op, keyed by op name: each must be refused with the error given."""
+    m = uniform(rng, (2, 3))
+    return {
+        "reshape": [_refused(ShapeError, r"cannot reshape array of size 6 into shape \(4,\)", m, (4,))],
+        "transpose": [_refused(AxisError, r"transpose: axis \(0, 0\) repeats axis 0", m, (0, 0)),
+                      _refused(AxisError, "transpose: axis 2 is out of range for 2-d", m, (0, 2)),
+                      _refused(ArgumentError, "transpose: axes .* must name each of the 2 axes", m, (0,))],
+        "swapaxes": [_refused(AxisError, "swapaxes: axis2 2 is out of range for 2-d", m, 0, 2)],
+        "broadcast_to": [_refused(ShapeError, r"BroadcastTo: incompatible shapes \(2, 3\)", m, (4,))],
+        "squeeze": [_refused(ShapeError, "size", m, axis=0, description="axis of size 2"),
+                    _refused(AxisError, "squeeze: axis 3 is out of range for 2-d", m, axis=3)],
+        "expand_dims": [_refused(AxisError, "expand_dims: axis 3 is out of range for 2-d", m, 3)],
+        "flatten": [_refused(AxisError, "flatten: start_axis 5 is out of range for 2-d", m, 5),
+                    _refused(ArgumentError, "flatten: start_axis 1 comes after end_axis 0", m, 1, 0)],
+        "concatenate": [_refused(AxisError, "concatenate: axis 2 is out of range for 2-d", m, m, axis=2),
+                        _refused(ShapeError, r"concatenate: inputs must have the same shape except on axis 0, "
+                                             r"got \(2, 3\), \(2, 4\)", m, uniform(rng, (2, 4))),
+                        _refused(ArgumentError, "concatenate: needs at least one tensor"),
+                        _refused(ShapeError, "concatenate: 0-d tensors", uniform(rng, ()), uniform(rng, ()))],
+        "stack": [_refused(AxisError, "stack: axis 7 is out of range for 2-d", m, m, axis=7),
+                  _refused(ShapeError, "stack: inputs must have the same shape", m, uniform(rng, (3, 2))),
+                  _refused(ArgumentError, "stack: needs at least one tensor")],
+        "split": [_refused(AxisError, "split: axis 2 is out of range for 2-d", m, 3, axis=2),
+                  _refused(ShapeError, "equal division", m, 2, axis=1)],
+        "pad": [_refused(ArgumentError, "pad: mode must be 'constant'", m, 1, mode="reflect"),
+                _refused(ShapeError, "negative", m, -1)],
+        "getitem": [_refused(IndexOutOfRangeError, "index 5 is out of bounds for axis 0 with size 2", m, 5),
+                    _refused(IndexOutOfRangeError, "index 3 is out of bounds for axis 1", m, (slice(None), 3)),
+                    _refused(IndexOutOfRangeError, "out of bounds", m, numpy.array([0, 2])),
+                    _refused(DTypeError, "getitem: an index array must hold integers", m, numpy.array([0.5]))],
+        "scatter_add": [_refused(IndexOutOfRangeError, "index 5 is out of bounds", (3,), numpy.array([5]),
+                                 uniform(rng, (1,)))],
+    }
+
+
+def _errors_of(name):
+    return lambda rng: _shape_errors(rng)[name]
+
+
 declare("reshape", reshape, numpy.reshape,
         lambda rng: [Sample((uniform(rng, (2, 3)), (3, 2))), Sample((uniform(rng, (2, 3, 4)), (4, -1))),
                      Sample((uniform(rng, (6,)), (1, 2, 1, 3))), Sample((uniform(rng, ()), (1, 1)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), (-1,) + (1,) * int(rng.integers(0, 3)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (-1,) + (1,) * int(rng.integers(0, 3)))),
+        error_inputs=_errors_of("reshape"))
 declare("transpose", transpose, numpy.transpose,
         lambda rng: [Sample((uniform(rng, (2, 3)),)), Sample((uniform(rng, (2, 3, 4)), (2, 0, 1))),
                      Sample((uniform(rng, (2, 3, 4)), (-1, 0, -2)), description="negative axes"),
                      Sample((uniform(rng, (2, 3, 4)),), description="reversed")],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), tuple(int(a) for a in rng.permutation(len(shape))))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), tuple(int(a) for a in rng.permutation(len(shape))))),
+        error_inputs=_errors_of("transpose"))
 declare("swapaxes", swapaxes, numpy.swapaxes,
-        lambda rng: [Sample((uniform(rng, (2, 3)), 0, 1)), Sample((uniform(rng, (2, 3, 4)), 0, -1))])
+        lambda rng: [Sample((uniform(rng, (2, 3)), 0, 1)), Sample((uniform(rng, (2, 3, 4)), 0, -1))],
+        error_inputs=_errors_of("swapaxes"))
 declare("broadcast_to", broadcast_to, numpy.broadcast_to,
         lambda rng: [Sample((uniform(rng, (3,)), (2, 3))), Sample((uniform(rng, (2, 1)), (4, 2, 3))),
                      Sample((uniform(rng, ()), (2, 2)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), (2,) + tuple(shape))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (2,) + tuple(shape))),
+        error_inputs=_errors_of("broadcast_to"))
 declare("squeeze", squeeze, numpy.squeeze,
         lambda rng: [Sample((uniform(rng, (2, 1, 3, 1)),)), Sample((uniform(rng, (2, 1, 3)),), {"axis": 1}),
-                     Sample((uniform(rng, (1, 3, 1)),), {"axis": (0, -1)})])
+                     Sample((uniform(rng, (1, 3, 1)),), {"axis": (0, -1)})],
+        error_inputs=_errors_of("squeeze"))
 declare("expand_dims", expand_dims, numpy.expand_dims,
         lambda rng: [Sample((uniform(rng, (2, 3)), 0)), Sample((uniform(rng, (2, 3)), -1)),
                      Sample((uniform(rng, (3,)), (0, 2)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(-len(shape) - 1, len(shape) + 1)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(-len(shape) - 1, len(shape) + 1)))),
+        error_inputs=_errors_of("expand_dims"))
 
 
 def _np_flatten(x, start_axis=0, end_axis=-1):
@@ -533,24 +580,29 @@ def _np_flatten(x, start_axis=0, end_axis=-1):
 declare("flatten", flatten, _np_flatten,
         lambda rng: [Sample((uniform(rng, (2, 3, 4)),)), Sample((uniform(rng, (2, 3, 4, 2)), 1)),
                      Sample((uniform(rng, (2, 3, 4, 2)), 1, -2)), Sample((uniform(rng, ()),))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape),)))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape),)),
+        error_inputs=_errors_of("flatten"))
 declare("concatenate", lambda *xs, axis=0: concatenate(xs, axis), lambda *xs, axis=0: numpy.concatenate(xs, axis),
         lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (1, 3)))),
                      Sample((uniform(rng, (2, 1)), uniform(rng, (2, 3)), uniform(rng, (2, 2))), {"axis": -1}),
-                     Sample((uniform(rng, (2, 3)), uniform(rng, (4,))), {"axis": None}, "axis=None")])
+                     Sample((uniform(rng, (2, 3)), uniform(rng, (4,))), {"axis": None}, "axis=None")],
+        error_inputs=_errors_of("concatenate"))
 declare("stack", lambda *xs, axis=0: stack(xs, axis), lambda *xs, axis=0: numpy.stack(xs, axis),
         lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
                      Sample((uniform(rng, (3,)), uniform(rng, (3,)), uniform(rng, (3,))), {"axis": -1}),
                      Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3))), {"axis": 1})],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), uniform(rng, shape))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), uniform(rng, shape))),
+        error_inputs=_errors_of("stack"))
 declare("split", split, numpy.split,
         lambda rng: [Sample((uniform(rng, (4, 3)), 2)), Sample((uniform(rng, (2, 6)), [1, 4]), {"axis": 1}),
-                     Sample((uniform(rng, (3, 2, 3)), 3), {"axis": -1})])
+                     Sample((uniform(rng, (3, 2, 3)), 3), {"axis": -1})],
+        error_inputs=_errors_of("split"))
 declare("pad", pad, numpy.pad,
         lambda rng: [Sample((uniform(rng, (2, 3)), 1)), Sample((uniform(rng, (2, 3)), ((0, 1), (2, 0)))),
                      Sample((uniform(rng, (2, 2, 3)), (1, 2)), {"constant_values": 1.5}),
                      Sample((uniform(rng, (3,)), ((2, 1),)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(0, 3)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(0, 3)))),
+        error_inputs=_errors_of("pad"))
 
 _INDICES = [
     (2, 2), (2, -1), (2, slice(1, None)), (3, (slice(None), 1)), (3, (slice(None, None, -1), slice(2))),
@@ -582,7 +634,8 @@ def _index_shaped(rng, shape):
     return Sample((x, (slice(None, None, -1),) + (slice(None),) * (len(shape) - 1)))
 
 
-declare("getitem", getitem, lambda x, index: x[index], _index_samples, shaped=_index_shaped)
+declare("getitem", getitem, lambda x, index: x[index], _index_samples, shaped=_index_shaped,
+        error_inputs=_errors_of("getitem"))
 
 
 def _np_scatter_add(shape, index, values):
@@ -596,5 +649,6 @@ declare("scatter_add", scatter_add, _np_scatter_add,
                      Sample(((4, 3), numpy.array([[1, 1], [2, 0]]), uniform(rng, (2, 2, 3))), description="rows"),
                      Sample(((3, 4), (slice(None), numpy.array([3, 0, 3])), uniform(rng, (3, 3))),
                             description="columns"),
-                     Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")])
+                     Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")],
+        error_inputs=_errors_of("scatter_add"))
 declare("clone", clone, numpy.copy, lambda rng: [Sample((uniform(rng, s),)) for s in [(), (3,), (2, 3)]])
