@@ -98,3 +98,19 @@ class NonFiniteError(AutogradError, RuntimeError):
 class AxisError(IndexOutOfRangeError, ValueError):
     """An axis (dim) outside -ndim..ndim-1 of the tensor it refers to; an IndexError as in PyTorch,
     and a ValueError as NumPy's AxisError."""
+
+
+class TokenError(AutogradError, KeyError):
+    """A token (a word, a character) that is not in the vocabulary, which has no <unk> to stand for it."""
+
+    def __str__(self):  # KeyError would show the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class DataError(AutogradError, ValueError):
+    """A data file or dataset setting that cannot be used (bad encoding, unknown words, bad split);
+    the message names the file."""
+
+
+class DataNotFoundError(AutogradError, FileNotFoundError):
+    """A data file that is not where it was looked for; the message says where to put it."""
