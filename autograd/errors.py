@@ -114,3 +114,7 @@ class DataError(AutogradError, ValueError):
 
 class DataNotFoundError(AutogradError, FileNotFoundError):
     """A data file that is not where it was looked for; the message says where to put it."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong kind (a Module where a Parameter is needed, a string for a function, ...)."""

@@ -324,7 +324,8 @@ def _read_member(path, archive, info, name, budget):
             elif version == (2, 0):
                 shape, fortran, dtype = npy.read_array_header_2_0(f)
             else:
-                raise ValueError(f"unsupported .npy format version {version}")
+                raise CheckpointError(f"{path}: member {name!r} has .npy format version {version}, which is "
+                                      "not read (only 1.0 and 2.0)")
             if dtype.hasobject:
                 raise CheckpointError(f"{path} contains pickled objects (member {name!r}), "
                                       "which are never loaded (unsafe)")
@@ -367,14 +368,13 @@ def _read_safetensors(path, payload):
                               f"but the file has {len(payload)}")
     try:
         header = json.loads(payload[8:8 + header_size])
-        if not isinstance(header, dict):
-            raise ValueError("the header is not a JSON object")
-        metadata = header.get("__metadata__") or {}
-        if not isinstance(metadata, dict):
-            raise ValueError("__metadata__ is not a JSON object")
         arrays = safetensors_load(payload)
     except Exception as error:  # safetensors raises its own SafetensorError type
         raise CheckpointError(f"{path} is truncated or corrupt: {error}") from None
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(metadata, (dict, type(None))):
+        raise CheckpointError(f"{path} is corrupt: its __metadata__ is not a JSON object")
+    metadata = metadata or {}
     description = metadata.get(_STRUCTURE_KEY)
     if description is not None and not isinstance(description, str):
         raise CheckpointError(f"{path}: the structure entry is not text")

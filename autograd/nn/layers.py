@@ -15,7 +15,7 @@ import numpy
 from .. import ops
 from ..creation import zeros, ones
 from ..grad_mode import no_grad
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -419,7 +419,7 @@ def activation(name):
     try:
         return _ACTIVATIONS[name.lower()]()
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
+        raise ArgumentError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
 
 
 class _Function(Module):
@@ -443,4 +443,4 @@ def _activation_module(value):
         return activation(value)
     if callable(value):
         return _Function(value)
-    raise TypeError(f"activation must be a name, a Module or a function, not {type(value).__name__}")
+    raise ArgumentTypeError(f"activation must be a name, a Module or a function, not {type(value).__name__}")

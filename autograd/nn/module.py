@@ -22,7 +22,7 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from .. import backend
-from ..errors import CheckpointError
+from ..errors import ArgumentTypeError, CheckpointError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .init import _fill
@@ -125,13 +125,13 @@ class Module:
     def register_parameter(self, name, parameter):
         """Same as `setattr(self, name, parameter)`, for names built at run time."""
         if parameter is not None and not isinstance(parameter, Parameter):
-            raise TypeError(f"register_parameter({name!r}) needs a Parameter, not {type(parameter).__name__}")
+            raise ArgumentTypeError(f"register_parameter({name!r}) needs a Parameter, not {type(parameter).__name__}")
         setattr(self, name, parameter)
 
     def add_module(self, name, module):
         """Same as `setattr(self, name, module)`, for names built at run time."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module({name!r}) needs a Module, not {type(module).__name__}")
+            raise ArgumentTypeError(f"add_module({name!r}) needs a Module, not {type(module).__name__}")
         setattr(self, name, module)
 
     def register_buffer(self, name, tensor, persistent=True):

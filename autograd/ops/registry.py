@@ -19,6 +19,8 @@ from typing import Callable, Optional
 
 import numpy
 
+from ..errors import ArgumentError
+
 
 @dataclass
 class Sample:
@@ -67,7 +69,7 @@ REGISTRY = {}
 def declare(name, function, reference, samples, **options):
     """Register an op's declaration under its public name."""
     if name in REGISTRY:
-        raise ValueError(f"op {name!r} is declared twice")
+        raise ArgumentError(f"op {name!r} is declared twice")
     REGISTRY[name] = OpInfo(name, function, reference, samples, **options)
     return REGISTRY[name]
 
