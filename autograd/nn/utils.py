@@ -65,8 +65,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                              "error_if_nonfinite=False to scale them anyway")
     scale = max_norm / (total + 1e-6)
     if not scale >= 1:  # also NaN: every gradient becomes NaN, as in PyTorch, instead of passing unclipped
-        for p in params:
-            p.grad.data *= p.grad.data.dtype.type(scale)
+        with numpy.errstate(invalid="ignore"):  # NaN * 0 is NaN on purpose, no warning needed
+            for p in params:
+                p.grad.data *= p.grad.data.dtype.type(scale)
     return Tensor(numpy.array(total, dtype=params[0].grad.data.dtype), device=backend.device_of(params[0].grad.data))
 
 
