@@ -22,6 +22,7 @@ ALLOWED = {
         "Python's attribute protocol: hasattr()/getattr() expect AttributeError",
     ("tensor.py", "Tensor.__len__", "TypeError"): "len() of an unsized object raises TypeError, as for NumPy arrays",
     ("tensor.py", "Tensor.__bool__", "ValueError"): "bool() of an array is a ValueError in NumPy; kept the same",
+    ("tensor.py", "Tensor.__index__", "TypeError"): "operator.index() protocol: a non-integer must raise TypeError",
     ("serialization.py", "_raise_on_sigterm.terminate", "SystemExit"):
         "SIGTERM during a save ends the program as the default handler would, after the temporary file is removed",
     ("ops/linalg.py", "MatMul.forward", "ValueError"):
