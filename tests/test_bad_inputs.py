@@ -151,6 +151,28 @@ def optimizer_refusal(edit):
     return build
 
 
+def scheduler_state(edit):
+    def build(tmp_path):
+        model, opt = trained_adam()
+        scheduler = optim.StepLR(opt, step_size=2)
+        scheduler.step()
+        state = scheduler.state_dict()
+        edit(state)
+        return (lambda: scheduler.load_state_dict(state)), (lambda: dict(vars(scheduler)))
+
+    return build
+
+
+def safetensors_file(structure):
+    def build(tmp_path):
+        safetensors_numpy = pytest.importorskip("safetensors.numpy")
+        path = tmp_path / "x.safetensors"
+        path.write_bytes(safetensors_numpy.save({"w": numpy.ones(2)}, metadata={_STRUCTURE_KEY: structure.decode()}))
+        return loading(path)
+
+    return build
+
+
 def deep_structure(depth):
     return ('{"list": [' * depth + '{"value": 1}' + "]}" * depth).encode()
 
@@ -230,6 +252,14 @@ CHECKPOINTS = [
     Bad("checkpoints", "an optimizer state with two groups for one",
         optimizer_refusal(lambda s: s["param_groups"].append(dict(s["param_groups"][0]))), autograd.CheckpointError,
         "2 parameter groups"),
+    Bad("checkpoints", "a scheduler state with an unknown entry",
+        scheduler_state(lambda s: s.update(gamma_typo=0.5)), autograd.CheckpointError, "unknown entry 'gamma_typo'"),
+    Bad("checkpoints", "a scheduler state whose last_epoch is text",
+        scheduler_state(lambda s: s.update(last_epoch="3")), autograd.CheckpointError, "last_epoch: expected a number"),
+    Bad("checkpoints", "a scheduler state with lrs for two groups, not one",
+        scheduler_state(lambda s: s.update(base_lrs=[0.1, 0.2])), autograd.CheckpointError, "a list of 1"),
+    Bad("checkpoints", "a safetensors structure nested 50,000 deep", safetensors_file(deep_structure(50_000)),
+        autograd.CheckpointError, "x.safetensors: the structure entry is nested"),
     Bad("checkpoints", "an optimizer state that is not a dict",
         optimizer_refusal(lambda s: s.clear()), autograd.CheckpointError, "expected a dict"),
 ]

@@ -14,7 +14,7 @@ import math
 
 import numpy
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, CheckpointError
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 
@@ -44,7 +44,41 @@ class _Scheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state):
+        """Restore what `state_dict()` gave; checked first (names, kinds of value, lengths), nothing
+        changes on a refusal."""
+        own = self.state_dict()
+        problems = []
+        if not isinstance(state, dict):
+            raise CheckpointError(f"{type(self).__name__}.load_state_dict needs a dict, not {type(state).__name__}")
+        for name, value in state.items():
+            if name not in own:
+                problems.append(f"unknown entry {name!r}")
+            elif not _same_kind(own[name], value):
+                problems.append(f"{name}: expected {_kind(own[name])}, got {_kind(value)}")
+        if problems:
+            raise CheckpointError(f"cannot load the {type(self).__name__} state (nothing was changed): "
+                                  + "; ".join(problems))
         self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in state.items()})
+
+
+def _kind(value):
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)}"
+    if isinstance(value, bool):
+        return "True or False"
+    if isinstance(value, (int, float, numpy.number)):
+        return "a number"
+    return type(value).__name__
+
+
+def _same_kind(expected, value):
+    """A loaded scheduler entry fits the current one: a number for a number, a list of as many, ..."""
+    if isinstance(expected, (list, tuple)):
+        return (isinstance(value, (list, tuple)) and len(value) == len(expected)
+                and all(_same_kind(e, v) for e, v in zip(expected, value)))
+    if expected is None or value is None:
+        return True  # optional entries (e.g. an initial lr not set yet)
+    return _kind(expected) == _kind(value)
 
 
 class LRScheduler(_Scheduler):
