@@ -740,3 +740,16 @@ def test_fit_writes_plain_lines_when_the_output_is_not_a_terminal(capsys):
         DataLoader(TensorDataset(x, numpy.zeros(8, numpy.int64)), batch_size=4), epochs=1, progress=True)
     captured = capsys.readouterr()
     assert "\r" not in captured.err + captured.out and "epoch 1/1" in captured.out
+
+
+def test_ordinary_npz_files_still_load_exactly(tmp_path):
+    """The bounded reader keeps NumPy's meaning: compressed members, Fortran order, byte order, strings, 0-d."""
+    arrays = {"f": numpy.asfortranarray(numpy.arange(6.0).reshape(2, 3)), "be": numpy.arange(3, dtype=">i4"),
+              "s": numpy.array(["ab", "c"]), "z": numpy.array(3.5), "b": numpy.array([True, False]),
+              "e": numpy.zeros((0, 4))}
+    numpy.savez_compressed(tmp_path / "c.npz", **arrays)
+    loaded = autograd.load(tmp_path / "c.npz")
+    for name, array in arrays.items():
+        assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape, name
+        numpy.testing.assert_array_equal(loaded[name], array)
+    loaded["f"][0, 0] = 7.0  # writable, owned arrays
