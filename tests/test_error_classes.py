@@ -25,9 +25,15 @@ ALLOWED = {
     ("tensor.py", "Tensor.__index__", "TypeError"): "operator.index() protocol: a non-integer must raise TypeError",
     ("serialization.py", "_raise_on_sigterm.terminate", "SystemExit"):
         "SIGTERM during a save ends the program as the default handler would, after the temporary file is removed",
+    ("testing/__init__.py", "__getattr__", "AttributeError"): "a module's __getattr__ protocol (PEP 562)",
     ("ops/linalg.py", "MatMul.forward", "ValueError"):
         "raised inside forward for the engine, which turns it into a ShapeError naming MatMul and both shapes",
 }
+
+
+# Whole files where one built-in is the protocol: autograd.testing's checks fail with AssertionError,
+# as pytest expects, and Case.run reports each as an OpCheckError (an AssertionError too).
+ALLOWED_IN_FILE = {("testing/battery.py", "AssertionError"): "a failed check, reported by Case.run as OpCheckError"}
 
 
 def _is_abstract(function):
@@ -65,13 +71,15 @@ def raised_builtins():
 
 def test_no_deliberate_builtin_exceptions():
     unexpected = [f"{file}:{line} {where} raises {name}" for file, where, name, line in raised_builtins()
-                  if (file, where, name) not in ALLOWED]
+                  if (file, where, name) not in ALLOWED and (file, name) not in ALLOWED_IN_FILE]
     assert not unexpected, "raise the library's own error (autograd/errors.py) instead:\n" + "\n".join(unexpected)
 
 
 def test_the_allow_list_has_no_stale_entries():
-    present = {(file, where, name) for file, where, name, _ in raised_builtins()}
+    found = raised_builtins()
+    present = {(file, where, name) for file, where, name, _ in found}
     assert sorted(set(ALLOWED) - present) == []
+    assert sorted(set(ALLOWED_IN_FILE) - {(file, name) for file, _, name, _ in found}) == []
 
 
 def test_the_scan_finds_a_builtin_raise(tmp_path, monkeypatch):

@@ -251,10 +251,14 @@ def var(x, axis=None, keepdims=False, ddof=0):
     >>> autograd.var(autograd.tensor([1., 2., 3., 4.]))         # tensor(1.25)
     """
     x = _array_like(x)
-    check_axis("var", axis, x.ndim)
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, numpy.integer)) or ddof < 0:
-        raise ArgumentError(f"var: ddof must be an integer >= 0, got {ddof!r}")
+    _check_var_settings("var", axis, x.ndim, ddof)
     return Var(_axis_setting(axis), keepdims, ddof)(x)
+
+
+def _check_var_settings(op, axis, ndim, ddof):
+    check_axis(op, axis, ndim)
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, numpy.integer)) or ddof < 0:
+        raise ArgumentError(f"{op}: ddof must be an integer >= 0, got {ddof!r}")
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
@@ -262,7 +266,9 @@ def std(x, axis=None, keepdims=False, ddof=0):
 
     >>> autograd.std(autograd.tensor([1., 3.]))                 # tensor(1.)
     """
-    return Std(_axis_setting(axis), keepdims, ddof)(_array_like(x))
+    x = _array_like(x)
+    _check_var_settings("std", axis, x.ndim, ddof)
+    return Std(_axis_setting(axis), keepdims, ddof)(x)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -352,4 +358,5 @@ declare("std", std, numpy.std,
         lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
             Sample((uniform(rng, (3, 4)),), {"axis": 0, "ddof": 1}, "ddof=1")],
         shaped=_reduction_shaped(uniform, at_least=2),
-        error_inputs=_axis_errors("var"))  # std is sqrt(var(...)): the check and its message are var's
+        error_inputs=lambda rng: _axis_errors("std")(rng) + [
+            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": 1.5}), ArgumentError, "std: ddof must be")])
