@@ -67,4 +67,54 @@ def explain_op_failure(op_name, shapes, devices, error):
     if isinstance(error, ValueError) and shapes:
         shown = " and ".join(str(s) for s in shapes)
         return ShapeError(f"{op_name}: incompatible shapes {shown} ({error})")
+    if isinstance(error, IndexError):  # an index past the end of an axis (getitem, scatter_add)
+        shown = " and ".join(str(s) for s in shapes)
+        return IndexOutOfRangeError(f"{op_name}: index out of range for shapes {shown} ({error})")
+    if isinstance(error, TypeError) and (type(error).__module__.startswith("numpy")
+                                         or "ufunc" in str(error) or "dtype" in str(error)):
+        # NumPy cannot compute on these dtypes (strings, objects, ...); other TypeErrors are bugs, kept as they are
+        return DTypeError(f"{op_name}: unsupported dtype ({error})")
     return error
+
+
+class MissingExtraError(AutogradError, ImportError):
+    """An optional package is not installed; the message names the exact `pip install` command."""
+
+
+def missing_extra(package, extra, purpose):
+    """The error for `purpose` needing `package`, which comes with the `extra` of autograd-dag.
+
+    >>> try: import tqdm
+    ... except ImportError: raise missing_extra("tqdm", "train", "fit(progress=True)") from None
+    """
+    return MissingExtraError(f"{purpose} needs the {package} package, which is not installed: "
+                             f"pip install 'autograd-dag[{extra}]'")
+
+
+class NonFiniteError(AutogradError, RuntimeError):
+    """A NaN or infinity where a finite value is required (e.g. `clip_grad_norm_(..., error_if_nonfinite=True)`)."""
+
+
+class AxisError(IndexOutOfRangeError, ValueError):
+    """An axis (dim) outside -ndim..ndim-1 of the tensor it refers to; an IndexError as in PyTorch,
+    and a ValueError as NumPy's AxisError."""
+
+
+class TokenError(AutogradError, KeyError):
+    """A token (a word, a character) that is not in the vocabulary, which has no <unk> to stand for it."""
+
+    def __str__(self):  # KeyError would show the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class DataError(AutogradError, ValueError):
+    """A data file or dataset setting that cannot be used (bad encoding, unknown words, bad split);
+    the message names the file."""
+
+
+class DataNotFoundError(AutogradError, FileNotFoundError):
+    """A data file that is not where it was looked for; the message says where to put it."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong kind (a Module where a Parameter is needed, a string for a function, ...)."""

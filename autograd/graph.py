@@ -147,7 +147,7 @@ class Function:
             outputs = self.forward(*arrays)
         except AutogradError:  # already ours, and already explained
             raise
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, IndexError) as error:
             raise _explain_failure(self, args, error) from error
 
         single = type(outputs) is not tuple

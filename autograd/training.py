@@ -17,15 +17,18 @@ more than that loop:
     >>> history.plot("curves.png")        # loss and accuracy per epoch, train and validation
 
 The progress bar (tqdm) shows the running loss and metrics; `progress=False`
-turns it off. Each batch is a tuple (inputs..., target): the model gets the
+turns it off. Without tqdm, or when the output is not a terminal (a log file,
+CI), `progress=True` prints one plain line per epoch instead of a bar. Each batch is a tuple (inputs..., target): the model gets the
 inputs, the loss function gets the model's output and the target.
 """
+import sys
 import time
 
 import numpy
 
 from . import nn
 from .grad_mode import no_grad
+from .errors import ArgumentError, missing_extra
 from .optim.lr_scheduler import ReduceLROnPlateau
 
 __all__ = ["accuracy", "History", "Trainer", "fit"]
@@ -86,7 +89,10 @@ class History:
 
         >>> history.plot("digits_curves.png")
         """
-        from matplotlib.figure import Figure
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise missing_extra("matplotlib", "train", "History.plot") from None
 
         names = [k for k in self.history if not k.startswith("val_") and k not in ("epoch", "time", "lr")]
         figure = Figure(figsize=(5 * len(names), 3.6), layout="constrained")
@@ -149,6 +155,9 @@ class Trainer:
             totals.add(loss.item(), output, target)
             if bar is not loader:
                 bar.set_postfix(totals.means(), refresh=False)
+        if totals.count == 0:  # a mean over nothing would report loss 0.0
+            raise ArgumentError(f"{description}: the training loader gave no batches (is the dataset empty, "
+                                "or drop_last=True with fewer samples than batch_size?)")
         return totals.means()
 
     @no_grad()
@@ -159,10 +168,18 @@ class Trainer:
         for batch in loader:
             output, target, loss = self._forward(batch)
             totals.add(loss.item(), output, target)
+        if totals.count == 0:
+            raise ArgumentError("evaluate: the loader gave no batches (is the dataset empty?)")
         return totals.means()
 
     def fit(self, train_loader, epochs=1, val_loader=None):
         """Train for `epochs`, evaluating on `val_loader` after each; returns the History."""
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, numpy.integer)) or epochs < 0:
+            raise ArgumentError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+        for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+            if loader is not None and hasattr(loader, "__len__") and len(loader) == 0:
+                raise ArgumentError(f"fit: {name} is empty (no batches), so there is nothing to "
+                                    f"{'train on' if name == 'train_loader' else 'validate on'}")
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             results = self.train_epoch(train_loader, f"epoch {epoch}/{epochs}")
@@ -213,15 +230,29 @@ class _Averages:
         return {name: total / max(self.count, 1) for name, total in self.sums.items()}
 
 
-def _progress_bar(loader, description, enabled):
-    if not enabled:
-        return loader
-    from tqdm import tqdm
+def _tqdm():
+    """tqdm's class when a bar can be shown: tqdm installed and a terminal (or a notebook) to draw on."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None  # plain per-epoch lines instead (pip install 'autograd-dag[train]' for the bar)
+    in_notebook = "ipykernel" in sys.modules
+    stream = sys.stderr
+    if not in_notebook and not (hasattr(stream, "isatty") and stream.isatty()):
+        return None  # a log file or CI: a bar would write a carriage-return mess
+    return tqdm
 
-    return tqdm(loader, desc=description, leave=False, dynamic_ncols=True)
+
+def _progress_bar(loader, description, enabled):
+    bar = _tqdm() if enabled else None
+    if bar is None:
+        return loader
+    return bar(loader, desc=description, leave=False, dynamic_ncols=True)
 
 
 def _write(text):
-    from tqdm import tqdm
-
-    tqdm.write(text)
+    bar = _tqdm()
+    if bar is None:
+        print(text, flush=True)
+    else:
+        bar.write(text)

@@ -83,15 +83,16 @@ def test_clip_grad_norm_matches_pytorch_and_returns_the_norm():
         tp.grad = torch.tensor(g.copy())
     total = nn.utils.clip_grad_norm_(params, max_norm=1.3)
     ttotal = torch.nn.utils.clip_grad_norm_(tparams, max_norm=1.3)
-    assert total == pytest.approx(13.0) and total == pytest.approx(float(ttotal))
+    assert isinstance(total, autograd.Tensor) and total.shape == () and total.dtype == ttotal.numpy().dtype
+    assert float(total) == pytest.approx(13.0) and float(total) == pytest.approx(float(ttotal))
     for p, tp in zip(params, tparams):
         numpy.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
     numpy.testing.assert_allclose(params[0].grad.numpy(), [0.3, 0.4], rtol=1e-6)
     # below the threshold nothing changes; the infinity norm is the largest entry
-    assert nn.utils.clip_grad_norm_(params, max_norm=10.0) == pytest.approx(1.3, rel=1e-6)
+    assert float(nn.utils.clip_grad_norm_(params, max_norm=10.0)) == pytest.approx(1.3, rel=1e-6)
     numpy.testing.assert_allclose(params[0].grad.numpy(), [0.3, 0.4], rtol=1e-6)
-    assert nn.utils.clip_grad_norm_(params, 100.0, norm_type=math.inf) == pytest.approx(1.2, rel=1e-6)
-    assert nn.utils.clip_grad_norm_([nn.Parameter([1.0])], 1.0) == 0.0  # no gradients at all
+    assert float(nn.utils.clip_grad_norm_(params, 100.0, norm_type=math.inf)) == pytest.approx(1.2, rel=1e-6)
+    assert float(nn.utils.clip_grad_norm_([nn.Parameter([1.0])], 1.0)) == 0.0  # no gradients at all
 
 
 def test_clip_grad_value_clips_each_entry():

@@ -11,7 +11,7 @@ formulas need and NumPy lacks (sigmoid, softmax, scatter_add, erf).
 """
 import numpy
 
-from ..errors import DeviceError
+from ..errors import DeviceError, DTypeError
 
 try:  # CuPy is an optional extra; importing it works even without a GPU.
     import cupy
@@ -25,7 +25,7 @@ def set_default_dtype(dtype):
     """Floating dtype given to Python floats and lists (float32 unless changed)."""
     dtype = numpy.dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(f"the default dtype must be a floating dtype, not {dtype}")
+        raise DTypeError(f"the default dtype must be a floating dtype, not {dtype}")
     _DEFAULT_DTYPE[0] = dtype
 
 

@@ -12,6 +12,7 @@ import numpy
 
 from .. import backend
 from ..creation import generator
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from .loader import default_collate
 
@@ -41,11 +42,11 @@ class TensorDataset(Dataset):
 
     def __init__(self, *arrays):
         if not arrays:
-            raise ValueError("TensorDataset needs at least one array")
+            raise ArgumentError("TensorDataset needs at least one array")
         self.arrays = [a.data if isinstance(a, Tensor) else backend.as_array(a) for a in arrays]
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
-            raise ValueError(f"TensorDataset: arrays have different lengths {[len(a) for a in self.arrays]}")
+            raise ShapeError(f"TensorDataset: arrays have different lengths {[len(a) for a in self.arrays]}")
 
     def __len__(self):
         return len(self.arrays[0])
@@ -63,7 +64,14 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = numpy.asarray(indices)
+        self.indices = numpy.asarray(indices, dtype=numpy.int64 if len(indices) == 0 else None)
+        if self.indices.ndim != 1 or self.indices.dtype.kind not in "iu":
+            raise ArgumentError(f"Subset: indices must be a 1-d sequence of integers, got {self.indices.dtype} "
+                                f"of shape {self.indices.shape}")
+        n = len(dataset)
+        if self.indices.size and (int(self.indices.min()) < 0 or int(self.indices.max()) >= n):
+            raise IndexOutOfRangeError(f"Subset: indices must lie in [0, {n}) for a dataset of {n} examples, got "
+                                       f"{int(self.indices.min())} to {int(self.indices.max())}")
 
     def __len__(self):
         return len(self.indices)
@@ -90,8 +98,8 @@ def random_split(dataset, lengths, seed=None):
         counts[0] += n - sum(counts)  # the rounding remainder goes to the first subset
     else:
         counts = [int(x) for x in lengths]
-    if sum(counts) != n:
-        raise ValueError(f"random_split: lengths {lengths} do not add up to the dataset size {n}")
+    if any(c < 0 for c in counts) or sum(counts) != n:
+        raise ArgumentError(f"random_split: lengths {lengths} do not add up to the dataset size {n}")
     rng = numpy.random.default_rng(seed) if seed is not None else generator()
     order = rng.permutation(n)
     subsets, start = [], 0

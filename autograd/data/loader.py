@@ -14,6 +14,7 @@ import numpy
 
 from .. import backend
 from ..creation import generator as library_generator
+from ..errors import ArgumentError
 from ..tensor import Tensor
 
 __all__ = ["DataLoader", "default_collate"]
@@ -44,8 +45,17 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, generator=None,
                  collate_fn=None, device=None):
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, numpy.integer)) or batch_size < 1:
+            raise ArgumentError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise ArgumentError(f"DataLoader: the dataset must have __len__ and __getitem__, "
+                                f"not be a {type(dataset).__name__}")
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, numpy.bool_)):
+                raise ArgumentError(f"DataLoader: {name} must be True or False, got {flag!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise ArgumentError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+        device = backend.check_device(device)  # an unknown device fails here, not at the first batch
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle

@@ -13,6 +13,8 @@ import os
 
 import numpy
 
+from ..errors import DataError, DataNotFoundError
+
 from ..nn.vocab import Vocabulary
 
 SPLIT_SEED = 1984
@@ -33,7 +35,7 @@ def find_file(path, filename):
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
-    raise FileNotFoundError(f"cannot find {filename} (tried {', '.join(candidates)}); pass path= the directory "
+    raise DataNotFoundError(f"cannot find {filename} (tried {', '.join(candidates)}); pass path= the directory "
                             f"that holds it, or set ${DATA_DIR_VARIABLE}. Nothing is downloaded; "
                             f"use generate() for fresh data instead.")
 
@@ -41,13 +43,18 @@ def find_file(path, filename):
 def read_lines(filename):
     """(question, answer) pairs exactly as written: padded, the '_' removed."""
     pairs = []
-    with open(filename, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line:
-                continue
-            question, answer = line.split("_", 1)   # the first '_' separates them (as in the book)
-            pairs.append((question, answer))
+    try:
+        with open(filename, encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                line = line.rstrip("\n")
+                if not line:
+                    continue
+                if "_" not in line:
+                    raise DataError(f"{filename}, line {number}: expected 'question_answer', got {line[:40]!r}")
+                question, answer = line.split("_", 1)   # the first '_' separates them (as in the book)
+                pairs.append((question, answer))
+    except UnicodeDecodeError as error:
+        raise DataError(f"{filename} is not UTF-8 text ({error}); is it the right file?") from None
     return pairs
 
 
@@ -68,7 +75,7 @@ def load_pairs(filename, split, strip):
     elif split in (None, "all"):
         chosen = order
     else:
-        raise ValueError(f"split must be 'train', 'test' or 'all', not {split!r}")
+        raise DataError(f"split must be 'train', 'test' or 'all', not {split!r}")
     selected = [pairs[i] for i in chosen]
     if strip:
         selected = [(q.strip(), a.strip()) for q, a in selected]

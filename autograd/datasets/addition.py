@@ -10,6 +10,8 @@ A sequence-to-sequence model has to learn carrying from characters alone.
 """
 import numpy
 
+from ..errors import ArgumentError
+
 from . import _toy_seq2seq
 
 __all__ = ["load", "load_book_arrays", "generate", "FILENAME", "QUESTION_WIDTH", "ANSWER_WIDTH"]
@@ -49,7 +51,7 @@ def generate(count, seed=0, max_value=999, unique=True, pad=False):
     rng = numpy.random.default_rng(seed)
     space = (max_value + 1) ** 2
     if unique and count > space:
-        raise ValueError(f"only {space} distinct sums exist with max_value={max_value}")
+        raise ArgumentError(f"only {space} distinct sums exist with max_value={max_value}")
     if unique:
         codes = rng.choice(space, size=count, replace=False)
     else:

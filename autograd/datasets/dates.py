@@ -14,6 +14,8 @@ import datetime
 
 import numpy
 
+from ..errors import ArgumentError
+
 from . import _toy_seq2seq
 
 __all__ = ["load", "load_book_arrays", "generate", "format_date", "FORMATS", "FILENAME",
@@ -67,7 +69,7 @@ def format_date(date, style, case="title"):
     elif style == "Weekday, Month d, yyyy":
         text = f"{date.strftime('%A')}, {month} {date.day}, {date.year}"
     else:
-        raise ValueError(f"unknown date style {style!r}; choose from {list(FORMATS)}")
+        raise ArgumentError(f"unknown date style {style!r}; choose from {list(FORMATS)}")
     return {"title": text, "lower": text.lower(), "upper": text.upper()}[case]
 
 

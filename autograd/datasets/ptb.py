@@ -14,12 +14,14 @@ import os
 
 import numpy
 
+from ..errors import DataError, DataNotFoundError
+
 __all__ = ["load", "load_vocabulary", "default_path", "SPLITS", "EOS"]
 
 SPLITS = ("train", "valid", "test")
 EOS = "<eos>"
 _FILE = "ptb.{split}.txt"
-_CACHE = {}  # (path, split) -> token ids; the vocabulary is keyed by path
+_CACHE = {}  # (file, its size and modification time) -> token ids, or the vocabulary: a changed file is reread
 
 
 def default_path():
@@ -30,20 +32,29 @@ def default_path():
 
 def _read_words(filename):
     """Every line's words followed by one <eos>."""
-    with open(filename, encoding="utf-8") as f:
-        words = []
-        for line in f:
-            words.extend(line.split())
-            words.append(EOS)
+    try:
+        with open(filename, encoding="utf-8") as f:
+            words = []
+            for line in f:
+                words.extend(line.split())
+                words.append(EOS)
+    except UnicodeDecodeError as error:
+        raise DataError(f"ptb: {filename} is not UTF-8 text ({error}); is it the right file?") from None
     return words
+
+
+def _key(filename, what):
+    """A cache key that changes when the file does (its size or modification time)."""
+    info = os.stat(filename)
+    return (os.path.abspath(filename), info.st_size, info.st_mtime_ns, what)
 
 
 def _file(path, split):
     if split not in SPLITS:
-        raise ValueError(f"ptb.load: split must be one of {SPLITS}, not {split!r}")
+        raise DataError(f"ptb.load: split must be one of {SPLITS}, not {split!r}")
     filename = os.path.join(path, _FILE.format(split=split))
     if not os.path.isfile(filename):
-        raise FileNotFoundError(
+        raise DataNotFoundError(
             f"Penn Treebank file {filename!r} not found. Put ptb.train.txt, ptb.valid.txt and ptb.test.txt "
             f"(Mikolov's 'simple-examples' data) in {os.path.abspath(path)!r}, or pass "
             f"path='directory/that/holds/them' (default directory: {default_path()!r}, "
@@ -54,10 +65,11 @@ def _file(path, split):
 def load_vocabulary(path=None):
     """(word_to_id, id_to_word) built from the training split, ids by first appearance."""
     path = path or default_path()
-    key = (os.path.abspath(path), "vocabulary")
+    filename = _file(path, "train")
+    key = _key(filename, "vocabulary")
     if key not in _CACHE:
         word_to_id = {}
-        for word in _read_words(_file(path, "train")):
+        for word in _read_words(filename):
             if word not in word_to_id:
                 word_to_id[word] = len(word_to_id)
         id_to_word = {i: w for w, i in word_to_id.items()}
@@ -78,12 +90,12 @@ def load(split="train", path=None):
     path = path or default_path()
     filename = _file(path, split)
     word_to_id, id_to_word = load_vocabulary(path)
-    key = (os.path.abspath(path), split)
+    key = _key(filename, "ids") + _key(_file(path, "train"), "vocabulary")
     if key not in _CACHE:
         words = _read_words(filename)
         unknown = sorted({w for w in words if w not in word_to_id})
         if unknown:
-            raise ValueError(f"ptb.load: {filename} has words missing from the training vocabulary: "
+            raise DataError(f"ptb.load: {filename} has words missing from the training vocabulary: "
                              f"{unknown[:5]}")
         _CACHE[key] = numpy.array([word_to_id[w] for w in words], dtype=numpy.int64)
     return _CACHE[key].copy(), word_to_id, id_to_word

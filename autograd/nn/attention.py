@@ -36,7 +36,7 @@ import math
 import numpy
 
 from .. import backend, ops
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import init
 from .layers import Linear
@@ -240,7 +240,7 @@ class MultiHeadAttention(Module):
                  dtype=None, device=None):
         super().__init__()
         if embed_dim % num_heads != 0:
-            raise ValueError(f"MultiHeadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
+            raise ArgumentError(f"MultiHeadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.head_dim = embed_dim // num_heads
         self.kdim = kdim if kdim is not None else embed_dim

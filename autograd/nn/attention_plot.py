@@ -12,6 +12,7 @@ works on servers and in tests.
 import numpy
 
 from .. import backend
+from ..errors import ShapeError, missing_extra
 
 __all__ = ["plot_attention"]
 
@@ -28,10 +29,13 @@ def plot_attention(weights, source, target, path=None, title=None, ax=None, cmap
     weights = numpy.asarray(backend.to_device(getattr(weights, "data", weights), "cpu"), dtype=numpy.float64)
     source, target = list(source), list(target)
     if weights.shape != (len(target), len(source)):
-        raise ValueError(f"plot_attention: weights have shape {weights.shape} but there are "
+        raise ShapeError(f"plot_attention: weights have shape {weights.shape} but there are "
                          f"{len(target)} target and {len(source)} source tokens")
 
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise missing_extra("matplotlib", "train", "plot_attention") from None
     if "matplotlib.pyplot" not in __import__("sys").modules:
         matplotlib.use("Agg")  # no display needed; an interactive session keeps its own backend
     import matplotlib.pyplot as plt

@@ -12,7 +12,7 @@ import numpy
 
 from .. import ops
 from ..creation import zeros
-from ..errors import ShapeError
+from ..errors import IndexOutOfRangeError, ShapeError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import init
@@ -35,7 +35,7 @@ class Embedding(Module):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise IndexError(f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} rows")
+                raise IndexOutOfRangeError(f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} rows")
             padding_idx %= num_embeddings
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim

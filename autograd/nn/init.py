@@ -22,6 +22,7 @@ import numpy
 
 from .. import backend
 from ..creation import generator
+from ..errors import ArgumentError, ShapeError
 
 __all__ = ["calculate_gain", "zeros_", "ones_", "constant_", "uniform_", "normal_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "glorot_uniform_",
@@ -46,14 +47,14 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+    raise ArgumentError(f"unsupported nonlinearity {nonlinearity!r}")
 
 
 def _fans(tensor):
     """(fan_in, fan_out) of a weight: a Linear weight (out, in) has fan_in=in, fan_out=out."""
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, not shape {shape}")
+        raise ShapeError(f"fan in and fan out need a tensor with at least 2 dimensions, not shape {shape}")
     receptive_field = int(numpy.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive_field, shape[0] * receptive_field
 
@@ -64,7 +65,7 @@ def _fan(tensor, mode):
         return fan_in
     if mode == "fan_out":
         return fan_out
-    raise ValueError(f"mode must be 'fan_in' or 'fan_out', not {mode!r}")
+    raise ArgumentError(f"mode must be 'fan_in' or 'fan_out', not {mode!r}")
 
 
 def _fill(tensor, values):
@@ -147,7 +148,7 @@ def orthogonal_(tensor, gain=1.0):
     >>> nn.init.orthogonal_(rnn.weight_hh)
     """
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_ needs a tensor with at least 2 dimensions, not shape {tensor.shape}")
+        raise ShapeError(f"orthogonal_ needs a tensor with at least 2 dimensions, not shape {tensor.shape}")
     rows = tensor.shape[0]
     cols = tensor.size // rows
     flat = generator().standard_normal((rows, cols))

@@ -15,7 +15,7 @@ import numpy
 from .. import ops
 from ..creation import zeros, ones
 from ..grad_mode import no_grad
-from ..errors import ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -66,6 +66,8 @@ class Linear(Module):
         if x.shape[-1] != self.in_features:
             raise ShapeError(f"Linear: expected inputs with {self.in_features} features in the last "
                              f"axis, got shape {tuple(x.shape)}")
+        if getattr(x, "dtype", numpy.dtype(numpy.float32)).kind not in "fc":  # int ids are not features
+            raise DTypeError(f"Linear: expected a floating-point input, got {x.dtype} (convert with x.float())")
         y = ops.linear(x, self.weight, self.bias)  # one fused node: x @ weight.T + bias
         if self.activation is not None:
             y = self.activation(y)
@@ -128,7 +130,7 @@ class Dropout(Module):
     def __init__(self, p=0.5):
         super().__init__()
         if not 0 <= p < 1:
-            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+            raise ArgumentError(f"Dropout: p must be in [0, 1), got {p}")
         self.p = p
 
     def forward(self, x):
@@ -153,6 +155,7 @@ class LayerNorm(Module):
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
+        _check_norm_settings("LayerNorm", eps, 0.0)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
@@ -180,6 +183,15 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
+def _check_norm_settings(layer, eps, momentum):
+    """eps > 0 (it keeps the division finite) and momentum in [0, 1] or None (a cumulative average)."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, numpy.number)) or not 0 < eps < math.inf:
+        raise ArgumentError(f"{layer}: eps must be a positive number, got {eps!r}")
+    if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, numpy.number))
+                                 or not 0 <= momentum <= 1):
+        raise ArgumentError(f"{layer}: momentum must be in [0, 1] (or None), got {momentum!r}")
+
+
 class BatchNorm1d(Module):
     """Normalise each feature over the batch (Ioffe & Szegedy, 2015), for (N, C) or (N, C, L) inputs.
 
@@ -195,6 +207,9 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  dtype=None, device=None):
         super().__init__()
+        _check_norm_settings("BatchNorm1d", eps, momentum)
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, numpy.integer)) or num_features < 1:
+            raise ArgumentError(f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -218,6 +233,9 @@ class BatchNorm1d(Module):
                              f"inputs, got {tuple(x.shape)}")
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, -1) if x.ndim == 2 else (1, -1, 1)  # broadcast per-feature values over the batch
+        if self.training and x.size // self.num_features == 1:  # its variance would be 0: y = 0 whatever x is
+            raise ShapeError(f"BatchNorm1d: expected more than 1 value per feature when training, got input of "
+                             f"shape {tuple(x.shape)} (use eval() for single samples)")
         use_batch_stats = self.training or not self.track_running_stats
         if use_batch_stats:
             mean = x.mean(axis=axes, keepdims=True)
@@ -235,7 +253,8 @@ class BatchNorm1d(Module):
         return y
 
     def _update_running_stats(self, mean, var, count):
-        m = self.momentum
+        # momentum=None, as in PyTorch: the cumulative average of every batch so far
+        m = self.momentum if self.momentum is not None else 1.0 / (int(self.num_batches_tracked.data) + 1)
         with no_grad():
             unbiased = var.data.reshape(-1) * (count / max(count - 1, 1))
             self.running_mean.data[...] = (1 - m) * self.running_mean.data + m * mean.data.reshape(-1)
@@ -400,7 +419,7 @@ def activation(name):
     try:
         return _ACTIVATIONS[name.lower()]()
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
+        raise ArgumentError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
 
 
 class _Function(Module):
@@ -424,4 +443,4 @@ def _activation_module(value):
         return activation(value)
     if callable(value):
         return _Function(value)
-    raise TypeError(f"activation must be a name, a Module or a function, not {type(value).__name__}")
+    raise ArgumentTypeError(f"activation must be a name, a Module or a function, not {type(value).__name__}")

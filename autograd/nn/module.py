@@ -22,7 +22,7 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from .. import backend
-from ..errors import CheckpointError
+from ..errors import ArgumentTypeError, CheckpointError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .init import _fill
@@ -125,13 +125,13 @@ class Module:
     def register_parameter(self, name, parameter):
         """Same as `setattr(self, name, parameter)`, for names built at run time."""
         if parameter is not None and not isinstance(parameter, Parameter):
-            raise TypeError(f"register_parameter({name!r}) needs a Parameter, not {type(parameter).__name__}")
+            raise ArgumentTypeError(f"register_parameter({name!r}) needs a Parameter, not {type(parameter).__name__}")
         setattr(self, name, parameter)
 
     def add_module(self, name, module):
         """Same as `setattr(self, name, module)`, for names built at run time."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module({name!r}) needs a Module, not {type(module).__name__}")
+            raise ArgumentTypeError(f"add_module({name!r}) needs a Module, not {type(module).__name__}")
         setattr(self, name, module)
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -328,16 +328,22 @@ class Module:
 
         >>> model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})
         """
+        if not hasattr(state_dict, "items") or not hasattr(state_dict, "keys"):
+            raise CheckpointError(f"load_state_dict needs a dict of name -> array, not {type(state_dict).__name__}")
         own = self._state_tensors()
         arrays = {}
         mismatched = []
+        unconvertible = []
         for key, value in state_dict.items():
             if key not in own:
                 continue
-            array = value.numpy() if isinstance(value, Tensor) else numpy.asarray(value)
-            if tuple(array.shape) != tuple(own[key].shape):
+            array, reason = _convertible(value, own[key].data.dtype)
+            if reason is not None:
+                unconvertible.append(f"{key}: {reason}")
+            elif tuple(array.shape) != tuple(own[key].shape):
                 mismatched.append(f"{key}: checkpoint {tuple(array.shape)} vs model {tuple(own[key].shape)}")
-            arrays[key] = array
+            else:
+                arrays[key] = array  # already converted: the copy below cannot fail half-way
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
@@ -347,6 +353,8 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
             problems.append("shape mismatches: " + "; ".join(mismatched))
+        if unconvertible:
+            problems.append("values of the wrong kind: " + "; ".join(unconvertible))
         if problems:
             raise CheckpointError(f"cannot load the state dict into {type(self).__name__} "
                                   "(nothing was changed): " + " | ".join(problems))
@@ -398,6 +406,24 @@ class _RemovableHandle:
 
     def remove(self):
         self.hooks.pop(self.key, None)
+
+
+def _convertible(value, dtype):
+    """(value as a NumPy array of `dtype`, None), or (None, why it cannot become one).
+
+    Numbers convert to numbers (an int checkpoint into float weights is fine);
+    strings, objects and complex values into real tensors are refused, so
+    load_state_dict can check every entry before it writes the first one.
+    """
+    try:
+        array = value.numpy() if isinstance(value, Tensor) else numpy.asarray(value)
+    except (ValueError, TypeError) as error:
+        return None, f"not an array ({error})"
+    if array.dtype.kind not in "biufc":
+        return None, f"an array of {array.dtype} cannot become {dtype}"
+    if array.dtype.kind == "c" and numpy.dtype(dtype).kind != "c":
+        return None, f"complex values cannot become {dtype}"
+    return array.astype(dtype, copy=False), None
 
 
 def _wrap_container(value):

@@ -28,7 +28,7 @@ import numpy
 
 from .. import backend, ops
 from ..creation import zeros
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..grad_mode import no_grad
 from ..ops.recurrent import _zeros_state
 from ..tensor import Tensor
@@ -148,7 +148,7 @@ _KINDS = {
 
 def _rnn_kind(nonlinearity):
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
+        raise ArgumentError(f"nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
     return "RNN_" + nonlinearity.upper()
 
 
@@ -275,7 +275,7 @@ class _RNNBase(Module):
                  bidirectional=False, fused=True, dtype=None, device=None):
         super().__init__()
         if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+            raise ArgumentError(f"dropout must be in [0, 1), got {dropout}")
         self.kind = kind
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)

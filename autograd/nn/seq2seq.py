@@ -32,7 +32,7 @@ import numpy
 
 from .. import backend, ops
 from ..creation import zeros_like
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .attention import Attention, AdditiveAttention, DotAttention, GeneralAttention, lengths_to_mask
@@ -61,7 +61,7 @@ def _ids(x):
 def _rnn(cell, input_size, hidden_size, num_layers, bidirectional=False, dropout=0.0):
     layers = {"lstm": LSTM, "gru": GRU}
     if cell not in layers:
-        raise ValueError(f"cell must be 'lstm' or 'gru', not {cell!r}")
+        raise ArgumentError(f"cell must be 'lstm' or 'gru', not {cell!r}")
     return layers[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
                         bidirectional=bidirectional, dropout=dropout)
 
@@ -156,7 +156,7 @@ class Decoder(Module):
                  context_size=None, dropout=0.0, padding_idx=None):
         super().__init__()
         if peeky and context_size is None:
-            raise ValueError("Decoder(peeky=True) needs context_size (the encoder's output size)")
+            raise ArgumentError("Decoder(peeky=True) needs context_size (the encoder's output size)")
         self.peeky = peeky
         self.context_size = context_size if peeky else 0
         self.hidden_size = hidden_size
@@ -170,7 +170,7 @@ class Decoder(Module):
         x = self.dropout(self.embedding(_ids(tokens)))
         if self.peeky:
             if context is None:
-                raise ValueError("a peeky Decoder needs context= (the encoder summary, (B, context_size))")
+                raise ArgumentError("a peeky Decoder needs context= (the encoder summary, (B, context_size))")
             repeated = ops.broadcast_to(ops.expand_dims(context, 1), (x.shape[0], x.shape[1], self.context_size))
             x = ops.concatenate([repeated, x], axis=-1)
         h, state = self.rnn(x, state)
@@ -221,7 +221,7 @@ class AttentionDecoder(Module):
         elif attention == "additive":
             self.attention = AdditiveAttention(hidden_size, memory_size, hidden_size)
         else:
-            raise ValueError(f"attention must be one of {list(_ATTENTIONS)} or an Attention module, "
+            raise ArgumentError(f"attention must be one of {list(_ATTENTIONS)} or an Attention module, "
                              f"not {attention!r}")
         self.output = Linear(memory_size + hidden_size, vocab_size)
 
@@ -332,7 +332,7 @@ def beam_search(model, src, src_lengths=None, beam_size=4, max_length=50, length
     """
     num_return = beam_size if num_return is None else num_return
     if not 1 <= num_return <= beam_size:
-        raise ValueError(f"num_return must be between 1 and beam_size ({beam_size}), got {num_return}")
+        raise ArgumentError(f"num_return must be between 1 and beam_size ({beam_size}), got {num_return}")
     was_training = model.training
     model.eval()
     try:

@@ -24,6 +24,7 @@ import math
 import numpy
 
 from .. import backend, ops
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
 from .attention import MultiHeadAttention, lengths_to_mask
@@ -75,7 +76,7 @@ class PositionalEncoding(Module):
     def forward(self, x):
         T = x.shape[1]
         if T > self.pe.shape[0]:
-            raise ValueError(f"PositionalEncoding: sequence of {T} steps, table has {self.pe.shape[0]} "
+            raise ShapeError(f"PositionalEncoding: sequence of {T} steps, table has {self.pe.shape[0]} "
                              "(raise max_length)")
         return self.dropout(x + self.pe.data[:T].astype(x.dtype))
 

@@ -18,6 +18,8 @@ from collections import Counter
 
 import numpy
 
+from ..errors import DTypeError, IndexOutOfRangeError, TokenError
+
 __all__ = ["Vocabulary", "pad_sequences", "PAD", "BOS", "EOS", "UNK"]
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
@@ -98,7 +100,7 @@ class Vocabulary:
         index = self.token_to_index.get(token)
         if index is None:
             if self.unk_index is None:
-                raise KeyError(f"{token!r} is not in the vocabulary, which has no {UNK} token")
+                raise TokenError(f"{token!r} is not in the vocabulary, which has no {UNK} token")
             return self.unk_index
         return index
 
@@ -133,8 +135,15 @@ class Vocabulary:
 
         >>> vocab.decode([1, 5, 6, 2, 0, 0])                    # the two tokens between <bos> and <eos>
         """
+        ids = numpy.asarray(ids).reshape(-1)
+        if ids.size and ids.dtype.kind not in "iu":
+            raise DTypeError(f"Vocabulary.decode: ids must be integers, got {ids.dtype}")
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= len(self)):
+            bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
+            raise IndexOutOfRangeError(f"Vocabulary.decode: id {bad} is out of range for {len(self)} tokens "
+                                       f"(ids must lie in [0, {len(self)}); -1 would silently be the last one)")
         tokens = []
-        for index in numpy.asarray(ids).reshape(-1).tolist():
+        for index in ids.tolist():
             if stop_at_eos and index == self.eos_index:
                 break
             if strip_special and index in (self.pad_index, self.bos_index, self.eos_index):
@@ -164,7 +173,7 @@ class Vocabulary:
     def _required(self, token):
         index = self._special(token)
         if index is None:
-            raise KeyError(f"this vocabulary has no {token} token (specials: {self.specials})")
+            raise TokenError(f"this vocabulary has no {token} token (specials: {self.specials})")
         return index
 
 

@@ -12,10 +12,11 @@ import math
 import numpy
 
 from .. import backend
+from ..errors import ArgumentError, DeviceError, DTypeError, ShapeError
 from ..graph import Function
 from ..tensor import Tensor
 from .registry import (declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
-                       away_from, uniform, Sample)
+                       away_from, uniform, Sample, ErrorInput, mismatched_shapes, string_input)
 
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
@@ -395,19 +396,33 @@ def softplus(x): return Softplus()(x)
 def erf(x): return Erf()(x)
 def maximum(a, b): return Maximum()(a, b)
 def minimum(a, b): return Minimum()(a, b)
-def leaky_relu(x, negative_slope=0.01): return LeakyReLU(negative_slope)(x)
-def elu(x, alpha=1.0): return ELU(alpha)(x)
+def leaky_relu(x, negative_slope=0.01): return LeakyReLU(_number("leaky_relu", "negative_slope", negative_slope))(x)
+def elu(x, alpha=1.0): return ELU(_number("elu", "alpha", alpha))(x)
 def astype(x, dtype):
     """x converted to `dtype`. A cast to an integer or bool dtype cuts the graph (no gradient passes
     through rounding), as in PyTorch: the result does not require grad.
 
     >>> x.astype("int64").requires_grad          # False
     """
-    dtype = numpy.dtype(dtype)
+    dtype = _dtype("astype", dtype)
     if dtype.kind not in "fc":
         data = x.data if isinstance(x, Tensor) else backend.as_array(x)
         return Tensor._from_op(data.astype(dtype), None, 0)
     return AsType(dtype)(x)
+
+
+def _number(op, name, value):
+    """A real-number setting, or ArgumentError naming the op (NumPy would fail later, or promote)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, numpy.number)) or not math.isfinite(value):
+        raise ArgumentError(f"{op}: {name} must be a finite number, got {value!r}")
+    return value
+
+
+def _dtype(op, dtype):
+    try:
+        return numpy.dtype(dtype)
+    except TypeError as error:
+        raise DTypeError(f"{op}: {dtype!r} is not a dtype ({error})") from None
 
 
 def to_device(x, device): return ToDevice(backend.check_device(device))(x)
@@ -439,13 +454,15 @@ def gelu(x, approximate="none"):
         inner = (x + 0.044715 * x ** 3) * math.sqrt(2 / math.pi)
         return 0.5 * x * (1 + tanh(inner))
     if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
     return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
 
 
 def sign(x):
     """-1, 0 or 1 elementwise; not differentiable (its gradient is zero almost everywhere)."""
     data = x.data if isinstance(x, Tensor) else backend.as_array(x)
+    if data.dtype.kind not in "biuf":
+        raise DTypeError(f"sign: needs real numbers, got dtype {data.dtype}")
     return Tensor._from_op(backend.get_array_module(data).sign(data), None, 0)
 
 
@@ -475,16 +492,20 @@ def _kinks_at_zero(rng, shape, low=-2.0, high=2.0):
 for _name, _fn, _ref, _inplace in [("add", add, numpy.add, lambda a, b: a.add_(b)),
                                    ("sub", sub, numpy.subtract, lambda a, b: a.sub_(b)),
                                    ("mul", mul, numpy.multiply, lambda a, b: a.mul_(b))]:
-    declare(_name, _fn, _ref, binary_samples(), shaped=binary_shaped(), arity=2, inplace=_inplace)
+    declare(_name, _fn, _ref, binary_samples(), shaped=binary_shaped(), arity=2, inplace=_inplace,
+            error_inputs=mismatched_shapes(ShapeError))
 
 declare("div", div, numpy.divide, binary_samples(0.5, 2.0), shaped=binary_shaped(0.5, 2.0), arity=2,
-        inplace=lambda a, b: a.div_(b))
+        inplace=lambda a, b: a.div_(b), error_inputs=mismatched_shapes(ShapeError))
 declare("pow", pow, numpy.power,
         lambda rng: [Sample((_positive(rng, (3,)), 2.0), description="x ** 2"),
                      Sample((_positive(rng, (2, 3)), -1.5), description="x ** -1.5"),
                      Sample((2.0, uniform(rng, (3,))), description="2 ** x"),
                      *binary_samples(0.5, 2.0)(rng)],
-        shaped=binary_shaped(0.5, 2.0), arity=2, inplace=lambda a, b: a.pow_(b))
+        shaped=binary_shaped(0.5, 2.0), arity=2, inplace=lambda a, b: a.pow_(b),
+        error_inputs=mismatched_shapes(ShapeError))
+
+
 def _untied_shaped(rng, shape_a, shape_b):
     """a on the grid k + 1/4, b on k + 3/4: they never tie nor come closer than 1/2."""
     a = numpy.asarray(rng.integers(-4, 5, size=shape_a) + 0.25, dtype=numpy.float64)
@@ -496,8 +517,15 @@ def _untied_samples(rng):
     return [_untied_shaped(rng, a, b) for a, b in [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2))]]
 
 
-declare("maximum", maximum, numpy.maximum, _untied_samples, shaped=_untied_shaped, arity=2)
-declare("minimum", minimum, numpy.minimum, _untied_samples, shaped=_untied_shaped, arity=2)
+declare("maximum", maximum, numpy.maximum, _untied_samples, shaped=_untied_shaped, arity=2,
+        error_inputs=mismatched_shapes(ShapeError))
+declare("minimum", minimum, numpy.minimum, _untied_samples, shaped=_untied_shaped, arity=2,
+        error_inputs=mismatched_shapes(ShapeError))
+
+
+def _gelu_errors(rng):
+    return [ErrorInput(Sample((uniform(rng, (3,)),), {"approximate": "exact"}), ArgumentError,
+                       "gelu: approximate must be 'none' or 'tanh'")]
 
 
 for _name, _fn, _ref, _low, _high, _make in [
@@ -516,20 +544,34 @@ for _name, _fn, _ref, _low, _high, _make in [
         ("selu", selu, lambda x: _SELU_SCALE * _np_elu(x, _SELU_ALPHA), -2, 2, _kinks_at_zero),
         ("gelu", gelu, lambda x: 0.5 * x * (1 + _np_erf(x / math.sqrt(2))), -3, 3, uniform)]:
     declare(_name, _fn, _ref, unary_samples(_low, _high, _make), shaped=unary_shaped(_low, _high, _make),
-            twice_differentiable=_name not in ("relu",))
+            twice_differentiable=_name not in ("relu",),
+            error_inputs=_gelu_errors if _name == "gelu" else string_input(DTypeError))
 
 declare("leaky_relu", leaky_relu, lambda x, negative_slope=0.01: numpy.where(x > 0, x, negative_slope * x),
         unary_samples(make=_kinks_at_zero, negative_slope=0.1), shaped=unary_shaped(make=_kinks_at_zero),
-        twice_differentiable=False)
-declare("elu", elu, _np_elu, unary_samples(make=_kinks_at_zero, alpha=0.7), shaped=unary_shaped(make=_kinks_at_zero))
+        twice_differentiable=False,
+        error_inputs=lambda rng: [ErrorInput(Sample((uniform(rng, (3,)),), {"negative_slope": "0.1"}), ArgumentError,
+                                             "leaky_relu: negative_slope must be a finite number")])
+declare("elu", elu, _np_elu, unary_samples(make=_kinks_at_zero, alpha=0.7), shaped=unary_shaped(make=_kinks_at_zero),
+        error_inputs=lambda rng: [ErrorInput(Sample((uniform(rng, (3,)),), {"alpha": math.nan}), ArgumentError,
+                                             "elu: alpha must be a finite number")])
 declare("clip", clip, lambda x, min=None, max=None: numpy.clip(x, min, max),
         lambda rng: [Sample((away_from(rng, s, (-0.5, 0.8)),), {"min": -0.5, "max": 0.8}) for s in [(3,), (2, 4)]]
         + [Sample((away_from(rng, (5,), (0.0,)),), {"min": 0.0})],
-        twice_differentiable=False, inplace=lambda x, min=None, max=None: x.clamp_(min, max))
+        twice_differentiable=False, inplace=lambda x, min=None, max=None: x.clamp_(min, max),
+        error_inputs=lambda rng: [ErrorInput(Sample((uniform(rng, (3,)),), {"min": numpy.zeros(4)}, "min of shape (4,)"),
+                                             ShapeError, r"\(3,\)")])
 declare("where", lambda c, a, b: where(c, a, b), numpy.where,
         lambda rng: [Sample((rng.random((2, 3)) > 0.5, uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
-                     Sample((rng.random((2, 3)) > 0.5, uniform(rng, (3,)), uniform(rng, (2, 1))), description="broadcast")])
-declare("astype", lambda x: astype(x, numpy.float64), lambda x: x.astype(numpy.float64), unary_samples(),
-        preserves_dtype=False)
-declare("to_device", lambda x: to_device(x, "cpu"), lambda x: x, unary_samples())
-declare("sign", sign, numpy.sign, unary_samples(make=_kinks_at_zero), differentiable=False)
+                     Sample((rng.random((2, 3)) > 0.5, uniform(rng, (3,)), uniform(rng, (2, 1))), description="broadcast")],
+        error_inputs=lambda rng: [ErrorInput(Sample((numpy.array([True, False]), uniform(rng, (3,)), uniform(rng, (3,)))),
+                                             ShapeError, r"incompatible shapes \(2,\) and \(3,\)")])
+declare("astype", lambda x, dtype=numpy.float64: astype(x, dtype), lambda x: x.astype(numpy.float64), unary_samples(),
+        preserves_dtype=False,
+        error_inputs=lambda rng: [ErrorInput(Sample((uniform(rng, (3,)),), {"dtype": "float33"}), DTypeError,
+                                             "astype: 'float33' is not a dtype")])
+declare("to_device", lambda x, device="cpu": to_device(x, device), lambda x: x, unary_samples(),
+        error_inputs=lambda rng: [ErrorInput(Sample((uniform(rng, (3,)),), {"device": "tpu"}), DeviceError,
+                                             "unknown device 'tpu'")])
+declare("sign", sign, numpy.sign, unary_samples(make=_kinks_at_zero), differentiable=False,
+        error_inputs=string_input(DTypeError, "sign: "))

@@ -18,7 +18,8 @@ import numpy
 
 from ..graph import Function
 from .elementwise import unbroadcast, mul
-from .registry import declare, uniform, Sample
+from ..errors import DTypeError, ShapeError
+from .registry import declare, uniform, Sample, ErrorInput
 from .shape import reshape
 
 
@@ -150,14 +151,35 @@ def _matmul_shaped(rng, shape):
     return Sample((uniform(rng, shape), uniform(rng, right)))
 
 
+def _linalg_errors(rng):
+    def refused(error, match, *args):
+        return ErrorInput(Sample(args), error, match)
+
+    return {
+        "matmul": [refused(ShapeError, r"MatMul: incompatible shapes \(2, 3\) and \(4, 2\)",
+                           uniform(rng, (2, 3)), uniform(rng, (4, 2))),
+                   refused(ShapeError, "at least 1-D", uniform(rng, ()), uniform(rng, (3,)))],
+        "linear": [refused(ShapeError, r"\(2, 3\) and \(4, 5\)", uniform(rng, (2, 3)), uniform(rng, (4, 5))),
+                   refused(ShapeError, r"\(5,\)", uniform(rng, (2, 3)), uniform(rng, (4, 3)), uniform(rng, (5,)))],
+        "outer": [refused(DTypeError, "dtype", uniform(rng, (3,)), numpy.array(["a", "b"]))],
+    }
+
+
+def _errors_of(name):
+    return lambda rng: _linalg_errors(rng)[name]
+
+
 declare("matmul", matmul, numpy.matmul,
         lambda rng: [Sample((uniform(rng, a), uniform(rng, b)), description=f"{a} @ {b}")
                      for a, b in _MATMUL_SHAPES],
-        shaped=_matmul_shaped)
+        shaped=_matmul_shaped,
+        error_inputs=_errors_of("matmul"))
 declare("linear", linear, lambda x, w, b=None: x @ w.T + (0 if b is None else b),
         lambda rng: [Sample((uniform(rng, (4, 3)), uniform(rng, (5, 3)), uniform(rng, (5,))), description="2-D"),
                      Sample((uniform(rng, (2, 4, 3)), uniform(rng, (5, 3)), uniform(rng, (5,))), description="batched"),
-                     Sample((uniform(rng, (3,)), uniform(rng, (2, 3))), description="vector, no bias")])
+                     Sample((uniform(rng, (3,)), uniform(rng, (2, 3))), description="vector, no bias")],
+        error_inputs=_errors_of("linear"))
 declare("outer", outer, numpy.outer,
         lambda rng: [Sample((uniform(rng, (3,)), uniform(rng, (2,)))),
-                     Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")])
+                     Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")],
+        error_inputs=_errors_of("outer"))

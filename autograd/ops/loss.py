@@ -14,11 +14,11 @@ create_graph=True they build a differentiable graph.
 import numpy
 
 from .. import backend
-from ..errors import ShapeError, IndexOutOfRangeError, ArgumentError
+from ..errors import ShapeError, IndexOutOfRangeError, ArgumentError, DTypeError
 from ..graph import Function
 from .elementwise import unbroadcast
 from .nn import _integer_ids
-from .registry import declare, Sample, uniform, away_from, binary_samples, binary_shaped
+from .registry import declare, Sample, uniform, away_from, binary_samples, binary_shaped, ErrorInput
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss"]
 
@@ -308,6 +308,11 @@ def binary_cross_entropy(p, target, reduction="mean"):
     _check_reduction("binary_cross_entropy", reduction)
     target = _as_constant_like(target, p)
     _check_same_shape("binary_cross_entropy", p, target)
+    probabilities = _data(p)
+    if probabilities.size and not bool(((probabilities >= 0) & (probabilities <= 1)).all()):  # NaN too
+        raise ArgumentError("binary_cross_entropy: every input must be a probability in [0, 1], got values in "
+                            f"[{float(probabilities.min())}, {float(probabilities.max())}] (apply sigmoid, or "
+                            "use binary_cross_entropy_with_logits)")
     return BinaryCrossEntropy(reduction)(p, target)
 
 
@@ -474,12 +479,63 @@ def _bce_logits_shaped(rng, shape):
     return Sample((away_from(rng, shape, (0.0,)), rng.uniform(0, 1, size=shape)), {})
 
 
-declare("cross_entropy", cross_entropy, _np_cross_entropy, _cross_entropy_samples, shaped=_class_shaped)
-declare("nll_loss", nll_loss, _np_nll_loss, _nll_samples, shaped=_class_shaped)
-declare("binary_cross_entropy", binary_cross_entropy, _np_binary_cross_entropy, _bce_samples, shaped=_bce_shaped)
+def _loss_errors(rng):
+    def refused(error, match, *args, **kwargs):
+        return ErrorInput(Sample(args, kwargs), error, match)
+
+    scores = uniform(rng, (3, 4))
+    ids = numpy.array([0, 3, 1])
+    probabilities = rng.uniform(0.1, 0.9, size=3)
+    class_losses = {
+        name: [refused(ShapeError, f"{name}: target of shape \\(2,\\) does not fit scores of shape \\(3, 4\\)",
+                       scores, numpy.array([0, 1])),
+               refused(IndexOutOfRangeError, f"{name}: target id 4 is out of range for 4 classes", scores,
+                       numpy.array([0, 4, 1])),
+               refused(IndexOutOfRangeError, f"{name}: target id -2 is out of range", scores, numpy.array([0, -2, 1])),
+               refused(DTypeError, f"{name}: ids must be integers", scores, numpy.array([0.0, 1.0, 2.0])),
+               refused(ArgumentError, f"{name}: reduction must be", scores, ids, reduction="avg"),
+               refused(ShapeError, f"{name}: scores must have a class axis", uniform(rng, ()), numpy.array(0))]
+        for name in ("cross_entropy", "nll_loss")}
+    class_losses["cross_entropy"].append(
+        refused(ArgumentError, "cross_entropy: label_smoothing must be in", scores, ids, label_smoothing=1.5))
+    return {
+        **class_losses,
+        "binary_cross_entropy": [
+            refused(ArgumentError, r"binary_cross_entropy: every input must be a probability in \[0, 1\]",
+                    numpy.array([0.5, 1.5, 0.2]), probabilities),
+            refused(ArgumentError, "binary_cross_entropy: every input must be a probability",
+                    numpy.array([0.5, numpy.nan, 0.2]), probabilities),
+            refused(ShapeError, r"binary_cross_entropy: target of shape \(4,\) does not match the input of shape "
+                                r"\(3,\)", probabilities, rng.uniform(0, 1, size=4)),
+            refused(ArgumentError, "binary_cross_entropy: reduction must be", probabilities, probabilities,
+                    reduction="mean ")],
+        "binary_cross_entropy_with_logits": [
+            refused(ShapeError, r"target of shape \(3, 1\) does not match the input of shape \(3,\)",
+                    uniform(rng, (3,)), rng.uniform(0, 1, size=(3, 1))),
+            refused(ShapeError, r"pos_weight of shape \(4,\) does not broadcast", uniform(rng, (2, 3)),
+                    rng.uniform(0, 1, size=(2, 3)), pos_weight=numpy.ones(4))],
+        "mse_loss": [refused(ShapeError, r"incompatible shapes \(3,\) and \(4,\)", uniform(rng, (3,)),
+                             uniform(rng, (4,))),
+                     refused(ArgumentError, "mse_loss: reduction must be", uniform(rng, (3,)), uniform(rng, (3,)),
+                             reduction=None)],
+    }
+
+
+def _errors_of(name):
+    return lambda rng: _loss_errors(rng)[name]
+
+
+declare("cross_entropy", cross_entropy, _np_cross_entropy, _cross_entropy_samples, shaped=_class_shaped,
+        error_inputs=_errors_of("cross_entropy"))
+declare("nll_loss", nll_loss, _np_nll_loss, _nll_samples, shaped=_class_shaped,
+        error_inputs=_errors_of("nll_loss"))
+declare("binary_cross_entropy", binary_cross_entropy, _np_binary_cross_entropy, _bce_samples, shaped=_bce_shaped,
+        error_inputs=_errors_of("binary_cross_entropy"))
 declare("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits, _np_bce_with_logits,
-        _bce_logits_samples, shaped=_bce_logits_shaped)
+        _bce_logits_samples, shaped=_bce_logits_shaped,
+        error_inputs=_errors_of("binary_cross_entropy_with_logits"))
 declare("mse_loss", mse_loss, _np_mse_loss,
         lambda rng: binary_samples()(rng) + [Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3))), {"reduction": r}, r)
                                              for r in ("sum", "none")],
-        shaped=binary_shaped(), arity=2)
+        shaped=binary_shaped(), arity=2,
+        error_inputs=_errors_of("mse_loss"))

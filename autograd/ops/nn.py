@@ -12,9 +12,10 @@ create_graph=True they build a differentiable graph (higher-order gradients).
 import numpy
 
 from .. import backend
-from ..errors import ShapeError, DTypeError, IndexOutOfRangeError, ArgumentError
+from ..errors import ShapeError, DTypeError, IndexOutOfRangeError, ArgumentError, AxisError
 from ..graph import Function
-from .registry import declare, Sample, uniform, unary_shaped
+from .checks import check_axis, ndim_of
+from .registry import declare, Sample, uniform, unary_shaped, ErrorInput
 
 __all__ = ["softmax", "log_softmax", "dropout", "embedding"]
 
@@ -67,6 +68,7 @@ def softmax(x, axis=-1):
 
     >>> autograd.softmax(autograd.tensor([1.0, 2.0, 3.0]))      # [0.090, 0.245, 0.665]
     """
+    check_axis("softmax", axis, ndim_of(x), allow_none=False)
     return Softmax(axis)(x)
 
 
@@ -75,6 +77,7 @@ def log_softmax(x, axis=-1):
 
     >>> autograd.log_softmax(autograd.tensor([0.0, 1000.0]))    # [-1000., 0.], not [-inf, 0.]
     """
+    check_axis("log_softmax", axis, ndim_of(x), allow_none=False)
     return LogSoftmax(axis)(x)
 
 
@@ -240,12 +243,41 @@ def _embedding_shaped(rng, shape):
     return Sample((uniform(rng, (4, 3)), rng.integers(0, 4, size=shape)), {})
 
 
-declare("softmax", softmax, _np_softmax, _softmax_samples, shaped=unary_shaped())
-declare("log_softmax", log_softmax, _np_log_softmax, _softmax_samples, shaped=unary_shaped())
+def _nn_errors(rng):
+    def refused(error, match, *args, **kwargs):
+        return ErrorInput(Sample(args, kwargs), error, match)
+
+    table = uniform(rng, (4, 2))
+    return {
+        "softmax": [refused(AxisError, "softmax: axis 2 is out of range for 2-d", uniform(rng, (2, 3)), axis=2)],
+        "log_softmax": [refused(AxisError, "log_softmax: axis -3 is out of range for 2-d", uniform(rng, (2, 3)),
+                                axis=-3)],
+        "dropout": [refused(ArgumentError, r"dropout: p must be in \[0, 1\), got 1.5", uniform(rng, (3,)), p=1.5),
+                    refused(ArgumentError, "dropout: p must be in", uniform(rng, (3,)), p=-0.1)],
+        "embedding": [refused(IndexOutOfRangeError, "embedding: id 4 is out of range for a table of", table,
+                              numpy.array([0, 4])),
+                      refused(IndexOutOfRangeError, "embedding: id -1 is out of range", table, numpy.array([-1])),
+                      refused(DTypeError, "embedding: ids must be integers", table, numpy.array([0.5])),
+                      refused(ShapeError, "embedding: weight must be a", uniform(rng, (4,)), numpy.array([0])),
+                      refused(IndexOutOfRangeError, "embedding: padding_idx 7 is out of range", table,
+                              numpy.array([0]), padding_idx=7)],
+    }
+
+
+def _errors_of(name):
+    return lambda rng: _nn_errors(rng)[name]
+
+
+declare("softmax", softmax, _np_softmax, _softmax_samples, shaped=unary_shaped(),
+        error_inputs=_errors_of("softmax"))
+declare("log_softmax", log_softmax, _np_log_softmax, _softmax_samples, shaped=unary_shaped(),
+        error_inputs=_errors_of("log_softmax"))
 # Dropout is random while training; its declared forms are the deterministic ones (the
 # train-mode mask and scaling are checked in tests/test_ops_nn_extra.py).
 declare("dropout", dropout, lambda x, p=0.5, training=True: x,
         lambda rng: [Sample((uniform(rng, (2, 3)),), {"training": False}, "evaluation"),
                      Sample((uniform(rng, (4,)),), {"p": 0.0}, "p = 0")],
-        shaped=unary_shaped(training=False))
-declare("embedding", embedding, _np_embedding, _embedding_samples, shaped=_embedding_shaped)
+        shaped=unary_shaped(training=False),
+        error_inputs=_errors_of("dropout"))
+declare("embedding", embedding, _np_embedding, _embedding_samples, shaped=_embedding_shaped,
+        error_inputs=_errors_of("embedding"))

@@ -29,9 +29,9 @@ import numpy
 
 from .. import backend
 from ..backend import kernels
-from ..errors import ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..graph import Function, once_differentiable
-from .registry import declare, Sample
+from .registry import declare, Sample, ErrorInput
 
 __all__ = ["lstm", "gru", "rnn", "lstm_cell", "gru_cell", "rnn_cell"]
 
@@ -117,6 +117,8 @@ class Recurrence(Function):
         lengths = xp.asarray(lengths)
         if lengths.shape != (batch,):
             raise ShapeError(f"{self.name}: lengths has shape {tuple(lengths.shape)}, expected ({batch},)")
+        if lengths.dtype.kind not in "iu":  # 1.5 steps would silently count as 1 or 2
+            raise DTypeError(f"{self.name}: lengths must be integers, got {lengths.dtype}")
         if int(lengths.max()) > steps or int(lengths.min()) < 0:
             raise ShapeError(f"{self.name}: lengths must lie in [0, {steps}] for a sequence of {steps} steps")
         return (xp.arange(steps)[:, None] < lengths[None, :]).astype(dtype)[:, :, None]
@@ -264,7 +266,7 @@ class RNNRecurrence(Recurrence):
     def __init__(self, lengths=None, reverse=False, batch_first=True, nonlinearity="tanh"):
         super().__init__(lengths, reverse, batch_first)
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
+            raise ArgumentError(f"rnn: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
         self.nonlinearity = nonlinearity
 
     @property
@@ -509,12 +511,43 @@ def _cell_samples(gates, with_c):
     return samples
 
 
-declare("lstm", lstm, _time_major(_ref_lstm), _lstm_samples, twice_differentiable=False)
-declare("gru", gru, _time_major(_ref_gru), _gru_samples, twice_differentiable=False)
-declare("rnn", rnn, _time_major(_ref_rnn), _rnn_samples, twice_differentiable=False)
-declare("lstm_cell", lstm_cell, reference_lstm_step, _cell_samples(4, True), twice_differentiable=False)
-declare("gru_cell", gru_cell, reference_gru_step, _cell_samples(3, False), twice_differentiable=False)
+def _recurrent_errors(samples, sequence, nonlinearity=False):
+    """Bad calls of a recurrent op, derived from its first sample: a wrong input width, a wrong
+    state shape, and (for whole sequences) lengths that do not fit, or are not integers."""
+    def error_inputs(rng):
+        x, h, *rest = samples(rng)[0].args
+        wide = numpy.concatenate([x, x[..., :1]], axis=-1)
+        cases = [ErrorInput(Sample((wide, h, *rest), {}, "input one feature too wide"), ShapeError,
+                            "weight_ih has shape"),
+                 ErrorInput(Sample((x, h[:, :1], *rest), {}, "state too narrow"), ShapeError, "h0 has shape")]
+        if sequence:
+            batch = x.shape[0]
+            cases += [ErrorInput(Sample((x, h, *rest), {"lengths": numpy.full(batch, x.shape[1] + 1)}), ShapeError,
+                                 "lengths must lie in"),
+                      ErrorInput(Sample((x, h, *rest), {"lengths": numpy.ones(batch + 1, dtype=numpy.int64)}),
+                                 ShapeError, "lengths has shape"),
+                      ErrorInput(Sample((x, h, *rest), {"lengths": numpy.full(batch, 1.5)}), DTypeError,
+                                 "lengths must be integers")]
+        if nonlinearity:
+            cases.append(ErrorInput(Sample((x, h, *rest), {"nonlinearity": "sigmoid"}), ArgumentError,
+                                    "nonlinearity must be 'tanh' or 'relu'"))
+        return cases
+
+    return error_inputs
+
+
+declare("lstm", lstm, _time_major(_ref_lstm), _lstm_samples, twice_differentiable=False,
+        error_inputs=_recurrent_errors(_lstm_samples, True))
+declare("gru", gru, _time_major(_ref_gru), _gru_samples, twice_differentiable=False,
+        error_inputs=_recurrent_errors(_gru_samples, True))
+declare("rnn", rnn, _time_major(_ref_rnn), _rnn_samples, twice_differentiable=False,
+        error_inputs=_recurrent_errors(_rnn_samples, True, nonlinearity=True))
+declare("lstm_cell", lstm_cell, reference_lstm_step, _cell_samples(4, True), twice_differentiable=False,
+        error_inputs=_recurrent_errors(_cell_samples(4, True), False))
+declare("gru_cell", gru_cell, reference_gru_step, _cell_samples(3, False), twice_differentiable=False,
+        error_inputs=_recurrent_errors(_cell_samples(3, False), False))
 declare("rnn_cell", rnn_cell, reference_rnn_step,
         lambda rng: _cell_samples(1, False)(rng) + [Sample(_cell_samples(1, False)(rng)[0].args,
                                                            {"nonlinearity": "relu"}, "relu")],
-        twice_differentiable=False)
+        twice_differentiable=False,
+        error_inputs=_recurrent_errors(_cell_samples(1, False), False, nonlinearity=True))

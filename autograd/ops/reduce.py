@@ -19,7 +19,9 @@ from ..errors import ArgumentError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import sqrt
-from .registry import declare, distinct, uniform, Sample
+from .checks import check_axis
+from ..errors import ArgumentError, AxisError
+from .registry import declare, distinct, uniform, Sample, ErrorInput
 
 
 __all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp"]
@@ -208,7 +210,9 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
 
     >>> autograd.tensor([[1., 2.], [3., 4.]]).sum(axis=0)      # tensor([4., 6.])
     """
-    return Sum(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("sum", axis, x.ndim)
+    return Sum(_axis_setting(axis), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -216,7 +220,9 @@ def mean(x, axis=None, keepdims=False):
 
     >>> autograd.mean(autograd.tensor([1., 2., 6.]))            # tensor(3.)
     """
-    return Mean(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("mean", axis, x.ndim)
+    return Mean(_axis_setting(axis), keepdims)(x)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
@@ -224,7 +230,9 @@ def max(x, axis=None, keepdims=False):  # noqa: A001
 
     >>> autograd.max(autograd.tensor([[1., 5.], [7., 2.]]), axis=1)   # tensor([5., 7.])
     """
-    return Max(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("max", axis, x.ndim)
+    return Max(_axis_setting(axis), keepdims)(x)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
@@ -232,7 +240,9 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
 
     >>> autograd.min(autograd.tensor([3., 1., 2.]))             # tensor(1.)
     """
-    return Min(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("min", axis, x.ndim)
+    return Min(_axis_setting(axis), keepdims)(x)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -240,7 +250,15 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
     >>> autograd.var(autograd.tensor([1., 2., 3., 4.]))         # tensor(1.25)
     """
-    return Var(_axis_setting(axis), keepdims, ddof)(_array_like(x))
+    x = _array_like(x)
+    _check_var_settings("var", axis, x.ndim, ddof)
+    return Var(_axis_setting(axis), keepdims, ddof)(x)
+
+
+def _check_var_settings(op, axis, ndim, ddof):
+    check_axis(op, axis, ndim)
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, numpy.integer)) or ddof < 0:
+        raise ArgumentError(f"{op}: ddof must be an integer >= 0, got {ddof!r}")
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
@@ -248,7 +266,9 @@ def std(x, axis=None, keepdims=False, ddof=0):
 
     >>> autograd.std(autograd.tensor([1., 3.]))                 # tensor(1.)
     """
-    return Std(_axis_setting(axis), keepdims, ddof)(_array_like(x))
+    x = _array_like(x)
+    _check_var_settings("std", axis, x.ndim, ddof)
+    return Std(_axis_setting(axis), keepdims, ddof)(x)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -256,7 +276,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
     >>> autograd.logsumexp(autograd.tensor([1000., 1000.]))     # tensor(1000.6931)
     """
-    return LogSumExp(_axis_setting(axis), keepdims)(_array_like(x))
+    x = _array_like(x)
+    check_axis("logsumexp", axis, x.ndim)
+    return LogSumExp(_axis_setting(axis), keepdims)(x)
 
 
 # ---------------------------------------------------------------- declarations
@@ -297,6 +319,21 @@ def _reduction_shaped(make, at_least=1, **extra):
     return shaped
 
 
+def _axis_errors(op):
+    """Axes a reduction must refuse: past the end, repeated, and not an integer."""
+    def error_inputs(rng):
+        return [ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 2}, "axis 2 of a matrix"), AxisError,
+                           f"{op}: axis 2 is out of range for 2-d inputs"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": -3}, "axis -3 of a matrix"), AxisError,
+                           f"{op}: axis -3 is out of range"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": (1, -1)}, "axis 1 twice"), AxisError,
+                           f"{op}: axis \\(1, -1\\) repeats axis -1"),
+                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 1.0}, "a float axis"), ArgumentError,
+                           f"{op}: axis must be an integer")]
+
+    return error_inputs
+
+
 def _np_logsumexp(x, axis=None, keepdims=False):
     m = numpy.max(x, axis=axis, keepdims=True)
     y = numpy.log(numpy.sum(numpy.exp(x - m), axis=axis, keepdims=True)) + m
@@ -306,15 +343,20 @@ def _np_logsumexp(x, axis=None, keepdims=False):
 for _name, _fn, _ref, _make in [("sum", sum, numpy.sum, uniform), ("mean", mean, numpy.mean, uniform),
                                 ("max", max, numpy.max, distinct), ("min", min, numpy.min, distinct),
                                 ("logsumexp", logsumexp, _np_logsumexp, uniform)]:
-    declare(_name, _fn, _ref, _reduction_samples(_make), shaped=_reduction_shaped(_make))
+    declare(_name, _fn, _ref, _reduction_samples(_make), shaped=_reduction_shaped(_make),
+            error_inputs=_axis_errors(_name))
 
 
 declare("var", var, numpy.var,
         lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
             Sample((uniform(rng, (3, 4)),), {"axis": 1, "ddof": 1}, "ddof=1"),
             Sample((uniform(rng, (2, 3, 2)),), {"axis": (0, 2), "keepdims": True, "ddof": 1}, "tuple ddof=1")],
-        shaped=_reduction_shaped(uniform))
+        shaped=_reduction_shaped(uniform),
+        error_inputs=lambda rng: _axis_errors("var")(rng) + [
+            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": -1}), ArgumentError, "var: ddof must be")])
 declare("std", std, numpy.std,
         lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
             Sample((uniform(rng, (3, 4)),), {"axis": 0, "ddof": 1}, "ddof=1")],
-        shaped=_reduction_shaped(uniform, at_least=2))
+        shaped=_reduction_shaped(uniform, at_least=2),
+        error_inputs=lambda rng: _axis_errors("std")(rng) + [
+            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": 1.5}), ArgumentError, "std: ddof must be")])

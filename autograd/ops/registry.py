@@ -19,6 +19,8 @@ from typing import Callable, Optional
 
 import numpy
 
+from ..errors import ArgumentError
+
 
 @dataclass
 class Sample:
@@ -67,7 +69,7 @@ REGISTRY = {}
 def declare(name, function, reference, samples, **options):
     """Register an op's declaration under its public name."""
     if name in REGISTRY:
-        raise ValueError(f"op {name!r} is declared twice")
+        raise ArgumentError(f"op {name!r} is declared twice")
     REGISTRY[name] = OpInfo(name, function, reference, samples, **options)
     return REGISTRY[name]
 
@@ -128,3 +130,23 @@ def binary_shaped(low=-2.0, high=2.0, make=uniform, **kwargs):
                       dict(kwargs))
 
     return shaped
+
+
+# ---------------------------------------------------------------- error-input helpers
+
+
+def mismatched_shapes(error, match=r"incompatible shapes \(3,\) and \(4,\)"):
+    """For binary ops: operands of shapes (3,) and (4,), which do not broadcast."""
+    def error_inputs(rng):
+        return [ErrorInput(Sample((uniform(rng, (3,)), uniform(rng, (4,))), description="(3,) with (4,)"),
+                           error, match)]
+
+    return error_inputs
+
+
+def string_input(error, match="dtype", **kwargs):
+    """For elementwise ops: an array of strings, which no arithmetic accepts."""
+    def error_inputs(rng):
+        return [ErrorInput(Sample((numpy.array(["a", "b"]),), dict(kwargs), "strings"), error, match)]
+
+    return error_inputs

@@ -15,11 +15,13 @@ import math
 import numpy
 
 from .. import backend
+from ..errors import ArgumentError, AxisError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import unbroadcast
 from .reduce import _array_like
-from .registry import declare, uniform, Sample
+from .checks import check_axis
+from .registry import declare, uniform, Sample, ErrorInput
 
 
 __all__ = ["reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "flatten",
@@ -203,7 +205,8 @@ def _index_part(part, xp):
     if isinstance(part, Tensor):
         return part.data
     if isinstance(part, list):
-        return xp.asarray(part)
+        # [] selects nothing (as NumPy and PyTorch), so it must be an empty *integer* index
+        return xp.asarray(part, dtype=numpy.int64) if len(part) == 0 else xp.asarray(part)
     if xp is not numpy and isinstance(part, numpy.ndarray):
         return xp.asarray(part)  # a CPU index for a GPU array
     return part
@@ -329,9 +332,13 @@ def transpose(x, axes=None):
 
     >>> autograd.zeros(2, 3, 4).transpose(2, 0, 1).shape        # (4, 2, 3)
     """
+    x = _array_like(x)
     if axes is not None:
         axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
-    return Transpose(axes)(_array_like(x))
+        check_axis("transpose", axes, x.ndim)
+        if len(axes) != x.ndim:
+            raise ArgumentError(f"transpose: axes {axes} must name each of the {x.ndim} axes once")
+    return Transpose(axes)(x)
 
 
 def swapaxes(x, axis1, axis2):
@@ -339,7 +346,10 @@ def swapaxes(x, axis1, axis2):
 
     >>> autograd.zeros(2, 3, 4).swapaxes(0, -1).shape           # (4, 3, 2)
     """
-    return SwapAxes(axis1, axis2)(_array_like(x))
+    x = _array_like(x)
+    check_axis("swapaxes", axis1, x.ndim, "axis1", allow_none=False)
+    check_axis("swapaxes", axis2, x.ndim, "axis2", allow_none=False)
+    return SwapAxes(axis1, axis2)(x)
 
 
 def broadcast_to(x, shape):
@@ -355,7 +365,9 @@ def squeeze(x, axis=None):
 
     >>> autograd.zeros(2, 1, 3).squeeze(1).shape                # (2, 3)
     """
-    return Squeeze(axis)(_array_like(x))
+    x = _array_like(x)
+    check_axis("squeeze", axis, x.ndim)
+    return Squeeze(axis)(x)
 
 
 def expand_dims(x, axis):
@@ -363,7 +375,10 @@ def expand_dims(x, axis):
 
     >>> autograd.zeros(2, 3).expand_dims(0).shape               # (1, 2, 3)
     """
-    return ExpandDims(axis)(_array_like(x))
+    x = _array_like(x)
+    check_axis("expand_dims", axis, x.ndim, allow_none=False,
+               extra=len(axis) if isinstance(axis, (tuple, list)) else 1)  # axes of the result, as NumPy
+    return ExpandDims(axis)(x)
 
 
 def flatten(x, start_axis=0, end_axis=-1):
@@ -371,7 +386,33 @@ def flatten(x, start_axis=0, end_axis=-1):
 
     >>> autograd.zeros(8, 3, 4, 4).flatten(1).shape             # (8, 48)
     """
-    return Flatten(start_axis, end_axis)(_array_like(x))
+    x = _array_like(x)
+    size = max(x.ndim, 1)
+    check_axis("flatten", start_axis, x.ndim, "start_axis", allow_none=False)
+    check_axis("flatten", end_axis, x.ndim, "end_axis", allow_none=False)
+    if start_axis % size > end_axis % size:
+        raise ArgumentError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} ({x.ndim}-d input)")
+    return Flatten(start_axis, end_axis)(x)
+
+
+def _check_joined(op, tensors, axis):
+    """concatenate/stack: at least one input, a valid axis, and shapes that fit (named in the error)."""
+    if len(tensors) == 0:
+        raise ArgumentError(f"{op}: needs at least one tensor")
+    shapes = [tuple(numpy.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    ndim = len(shapes[0])
+    if op == "concatenate" and ndim == 0:
+        raise ShapeError("concatenate: 0-d tensors have no axis to join along (use stack)")
+    check_axis(op, axis, ndim, allow_none=False, extra=1 if op == "stack" else 0)
+    if op == "stack":
+        bad = any(shape != shapes[0] for shape in shapes)
+    else:
+        a = axis % ndim
+        bad = any(len(shape) != ndim or shape[:a] + shape[a + 1:] != shapes[0][:a] + shapes[0][a + 1:]
+                  for shape in shapes)
+    if bad:
+        rule = "the same shape" if op == "stack" else f"the same shape except on axis {axis}"
+        raise ShapeError(f"{op}: inputs must have {rule}, got {', '.join(map(str, shapes))}")
 
 
 def concatenate(tensors, axis=0):
@@ -381,6 +422,7 @@ def concatenate(tensors, axis=0):
     """
     if axis is None:
         tensors, axis = [reshape(t, -1) for t in tensors], 0
+    _check_joined("concatenate", tensors, axis)
     return Concatenate(axis)(*tensors)
 
 
@@ -389,6 +431,7 @@ def stack(tensors, axis=0):
 
     >>> autograd.stack([autograd.zeros(3), autograd.ones(3)], axis=1).shape      # (3, 2)
     """
+    _check_joined("stack", tensors, axis)
     return Stack(axis)(*tensors)
 
 
@@ -399,7 +442,9 @@ def split(x, indices_or_sections, axis=0):
     """
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
-    return list(Split(indices_or_sections, axis)(_array_like(x)))
+    x = _array_like(x)
+    check_axis("split", axis, x.ndim, allow_none=False)
+    return list(Split(indices_or_sections, axis)(x))
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
@@ -408,7 +453,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     >>> autograd.pad(autograd.ones(2, 2), 1).shape              # (4, 4), zeros around
     """
     if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is implemented, not {mode!r}")
+        raise ArgumentError(f"pad: mode must be 'constant' (the only one implemented), not {mode!r}")
     return Pad(pad_width, constant_values)(_array_like(x))
 
 
@@ -419,7 +464,11 @@ def getitem(x, index):
     """
     x = _array_like(x)
     data = x.data if isinstance(x, Tensor) else x
-    return GetItem(_as_index(index, backend.get_array_module(data)))(x)
+    index = _as_index(index, backend.get_array_module(data))
+    for part in index if type(index) is tuple else (index,):
+        if hasattr(part, "dtype") and getattr(part, "ndim", 0) >= 0 and part.dtype.kind not in "biu":
+            raise DTypeError(f"getitem: an index array must hold integers or booleans, not {part.dtype}")
+    return GetItem(index)(x)  # an index past an axis's end: the engine raises IndexOutOfRangeError
 
 
 def clone(x):
@@ -444,28 +493,81 @@ def scatter_add(shape, index, values):
 
 # ---------------------------------------------------------------- declarations
 
+# ---------------------------------------------------------------- error inputs (tests/test_error_inputs.py)
+
+
+def _refused(error, match, *args, description="", **kwargs):
+    return ErrorInput(Sample(args, kwargs, description), error, match)
+
+
+def _shape_errors(rng):
+    """Bad calls of every shape op, keyed by op name: each must be refused with the error given."""
+    m = uniform(rng, (2, 3))
+    return {
+        "reshape": [_refused(ShapeError, r"cannot reshape array of size 6 into shape \(4,\)", m, (4,))],
+        "transpose": [_refused(AxisError, r"transpose: axis \(0, 0\) repeats axis 0", m, (0, 0)),
+                      _refused(AxisError, "transpose: axis 2 is out of range for 2-d", m, (0, 2)),
+                      _refused(ArgumentError, "transpose: axes .* must name each of the 2 axes", m, (0,))],
+        "swapaxes": [_refused(AxisError, "swapaxes: axis2 2 is out of range for 2-d", m, 0, 2)],
+        "broadcast_to": [_refused(ShapeError, r"BroadcastTo: incompatible shapes \(2, 3\)", m, (4,))],
+        "squeeze": [_refused(ShapeError, "size", m, axis=0, description="axis of size 2"),
+                    _refused(AxisError, "squeeze: axis 3 is out of range for 2-d", m, axis=3)],
+        "expand_dims": [_refused(AxisError, "expand_dims: axis 3 is out of range for 2-d", m, 3)],
+        "flatten": [_refused(AxisError, "flatten: start_axis 5 is out of range for 2-d", m, 5),
+                    _refused(ArgumentError, "flatten: start_axis 1 comes after end_axis 0", m, 1, 0)],
+        "concatenate": [_refused(AxisError, "concatenate: axis 2 is out of range for 2-d", m, m, axis=2),
+                        _refused(ShapeError, r"concatenate: inputs must have the same shape except on axis 0, "
+                                             r"got \(2, 3\), \(2, 4\)", m, uniform(rng, (2, 4))),
+                        _refused(ArgumentError, "concatenate: needs at least one tensor"),
+                        _refused(ShapeError, "concatenate: 0-d tensors", uniform(rng, ()), uniform(rng, ()))],
+        "stack": [_refused(AxisError, "stack: axis 7 is out of range for 2-d", m, m, axis=7),
+                  _refused(ShapeError, "stack: inputs must have the same shape", m, uniform(rng, (3, 2))),
+                  _refused(ArgumentError, "stack: needs at least one tensor")],
+        "split": [_refused(AxisError, "split: axis 2 is out of range for 2-d", m, 3, axis=2),
+                  _refused(ShapeError, "equal division", m, 2, axis=1)],
+        "pad": [_refused(ArgumentError, "pad: mode must be 'constant'", m, 1, mode="reflect"),
+                _refused(ShapeError, "negative", m, -1)],
+        "getitem": [_refused(IndexOutOfRangeError, "index 5 is out of bounds for axis 0 with size 2", m, 5),
+                    _refused(IndexOutOfRangeError, "index 3 is out of bounds for axis 1", m, (slice(None), 3)),
+                    _refused(IndexOutOfRangeError, "out of bounds", m, numpy.array([0, 2])),
+                    _refused(DTypeError, "getitem: an index array must hold integers", m, numpy.array([0.5]))],
+        "scatter_add": [_refused(IndexOutOfRangeError, "index 5 is out of bounds", (3,), numpy.array([5]),
+                                 uniform(rng, (1,)))],
+    }
+
+
+def _errors_of(name):
+    return lambda rng: _shape_errors(rng)[name]
+
+
 declare("reshape", reshape, numpy.reshape,
         lambda rng: [Sample((uniform(rng, (2, 3)), (3, 2))), Sample((uniform(rng, (2, 3, 4)), (4, -1))),
                      Sample((uniform(rng, (6,)), (1, 2, 1, 3))), Sample((uniform(rng, ()), (1, 1)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), (-1,) + (1,) * int(rng.integers(0, 3)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (-1,) + (1,) * int(rng.integers(0, 3)))),
+        error_inputs=_errors_of("reshape"))
 declare("transpose", transpose, numpy.transpose,
         lambda rng: [Sample((uniform(rng, (2, 3)),)), Sample((uniform(rng, (2, 3, 4)), (2, 0, 1))),
                      Sample((uniform(rng, (2, 3, 4)), (-1, 0, -2)), description="negative axes"),
                      Sample((uniform(rng, (2, 3, 4)),), description="reversed")],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), tuple(int(a) for a in rng.permutation(len(shape))))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), tuple(int(a) for a in rng.permutation(len(shape))))),
+        error_inputs=_errors_of("transpose"))
 declare("swapaxes", swapaxes, numpy.swapaxes,
-        lambda rng: [Sample((uniform(rng, (2, 3)), 0, 1)), Sample((uniform(rng, (2, 3, 4)), 0, -1))])
+        lambda rng: [Sample((uniform(rng, (2, 3)), 0, 1)), Sample((uniform(rng, (2, 3, 4)), 0, -1))],
+        error_inputs=_errors_of("swapaxes"))
 declare("broadcast_to", broadcast_to, numpy.broadcast_to,
         lambda rng: [Sample((uniform(rng, (3,)), (2, 3))), Sample((uniform(rng, (2, 1)), (4, 2, 3))),
                      Sample((uniform(rng, ()), (2, 2)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), (2,) + tuple(shape))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), (2,) + tuple(shape))),
+        error_inputs=_errors_of("broadcast_to"))
 declare("squeeze", squeeze, numpy.squeeze,
         lambda rng: [Sample((uniform(rng, (2, 1, 3, 1)),)), Sample((uniform(rng, (2, 1, 3)),), {"axis": 1}),
-                     Sample((uniform(rng, (1, 3, 1)),), {"axis": (0, -1)})])
+                     Sample((uniform(rng, (1, 3, 1)),), {"axis": (0, -1)})],
+        error_inputs=_errors_of("squeeze"))
 declare("expand_dims", expand_dims, numpy.expand_dims,
         lambda rng: [Sample((uniform(rng, (2, 3)), 0)), Sample((uniform(rng, (2, 3)), -1)),
                      Sample((uniform(rng, (3,)), (0, 2)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(-len(shape) - 1, len(shape) + 1)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(-len(shape) - 1, len(shape) + 1)))),
+        error_inputs=_errors_of("expand_dims"))
 
 
 def _np_flatten(x, start_axis=0, end_axis=-1):
@@ -478,24 +580,29 @@ def _np_flatten(x, start_axis=0, end_axis=-1):
 declare("flatten", flatten, _np_flatten,
         lambda rng: [Sample((uniform(rng, (2, 3, 4)),)), Sample((uniform(rng, (2, 3, 4, 2)), 1)),
                      Sample((uniform(rng, (2, 3, 4, 2)), 1, -2)), Sample((uniform(rng, ()),))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape),)))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape),)),
+        error_inputs=_errors_of("flatten"))
 declare("concatenate", lambda *xs, axis=0: concatenate(xs, axis), lambda *xs, axis=0: numpy.concatenate(xs, axis),
         lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (1, 3)))),
                      Sample((uniform(rng, (2, 1)), uniform(rng, (2, 3)), uniform(rng, (2, 2))), {"axis": -1}),
-                     Sample((uniform(rng, (2, 3)), uniform(rng, (4,))), {"axis": None}, "axis=None")])
+                     Sample((uniform(rng, (2, 3)), uniform(rng, (4,))), {"axis": None}, "axis=None")],
+        error_inputs=_errors_of("concatenate"))
 declare("stack", lambda *xs, axis=0: stack(xs, axis), lambda *xs, axis=0: numpy.stack(xs, axis),
         lambda rng: [Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3)))),
                      Sample((uniform(rng, (3,)), uniform(rng, (3,)), uniform(rng, (3,))), {"axis": -1}),
                      Sample((uniform(rng, (2, 3)), uniform(rng, (2, 3))), {"axis": 1})],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), uniform(rng, shape))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), uniform(rng, shape))),
+        error_inputs=_errors_of("stack"))
 declare("split", split, numpy.split,
         lambda rng: [Sample((uniform(rng, (4, 3)), 2)), Sample((uniform(rng, (2, 6)), [1, 4]), {"axis": 1}),
-                     Sample((uniform(rng, (3, 2, 3)), 3), {"axis": -1})])
+                     Sample((uniform(rng, (3, 2, 3)), 3), {"axis": -1})],
+        error_inputs=_errors_of("split"))
 declare("pad", pad, numpy.pad,
         lambda rng: [Sample((uniform(rng, (2, 3)), 1)), Sample((uniform(rng, (2, 3)), ((0, 1), (2, 0)))),
                      Sample((uniform(rng, (2, 2, 3)), (1, 2)), {"constant_values": 1.5}),
                      Sample((uniform(rng, (3,)), ((2, 1),)))],
-        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(0, 3)))))
+        shaped=lambda rng, shape: Sample((uniform(rng, shape), int(rng.integers(0, 3)))),
+        error_inputs=_errors_of("pad"))
 
 _INDICES = [
     (2, 2), (2, -1), (2, slice(1, None)), (3, (slice(None), 1)), (3, (slice(None, None, -1), slice(2))),
@@ -527,7 +634,8 @@ def _index_shaped(rng, shape):
     return Sample((x, (slice(None, None, -1),) + (slice(None),) * (len(shape) - 1)))
 
 
-declare("getitem", getitem, lambda x, index: x[index], _index_samples, shaped=_index_shaped)
+declare("getitem", getitem, lambda x, index: x[index], _index_samples, shaped=_index_shaped,
+        error_inputs=_errors_of("getitem"))
 
 
 def _np_scatter_add(shape, index, values):
@@ -541,5 +649,6 @@ declare("scatter_add", scatter_add, _np_scatter_add,
                      Sample(((4, 3), numpy.array([[1, 1], [2, 0]]), uniform(rng, (2, 2, 3))), description="rows"),
                      Sample(((3, 4), (slice(None), numpy.array([3, 0, 3])), uniform(rng, (3, 3))),
                             description="columns"),
-                     Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")])
+                     Sample(((3, 4), (slice(1, None), 2), uniform(rng, (2,))), description="basic index")],
+        error_inputs=_errors_of("scatter_add"))
 declare("clone", clone, numpy.copy, lambda rng: [Sample((uniform(rng, s),)) for s in [(), (3,), (2, 3)]])

@@ -14,11 +14,29 @@ Parameter groups work as in PyTorch: pass a list of dicts, each with its own
 `params` and any hyper-parameter to override (e.g. a smaller lr for a
 pretrained encoder).
 """
+import math
+
 import numpy
 
 from .. import backend
-from ..errors import CheckpointError
+from ..errors import ArgumentError, CheckpointError
 from ..grad_mode import no_grad
+
+# The valid range of each hyper-parameter any optimizer here takes: (low, high, high included).
+# Checked when a group is added and when a state dict is loaded, so a bad value fails at once,
+# naming itself, instead of turning the parameters into NaN a thousand steps later.
+_RANGES = {
+    "lr": (0.0, math.inf, False),
+    "eps": (0.0, math.inf, False),
+    "weight_decay": (0.0, math.inf, False),
+    "momentum": (0.0, math.inf, False),
+    "dampening": (0.0, 1.0, True),
+    "alpha": (0.0, 1.0, True),
+    "rho": (0.0, 1.0, True),
+    "lr_decay": (0.0, math.inf, False),
+    "initial_accumulator_value": (0.0, math.inf, False),
+}
+_FLAGS = ("nesterov", "amsgrad", "centered")
 
 
 class Optimizer:
@@ -28,7 +46,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         params = list(params) if not isinstance(params, dict) else [params]
         if not params:
-            raise ValueError("the optimizer got an empty parameter list")
+            raise ArgumentError("the optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
         self.state = {}  # parameter -> its state (momentum buffers, step counts, ...)
@@ -50,7 +68,25 @@ class Optimizer:
         for name, value in self.defaults.items():
             group.setdefault(name, value)
         group.setdefault("initial_lr", group.get("lr"))
+        self._check_group(group)
         self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Refuse hyper-parameters outside their range (ArgumentError naming the optimizer and the value)."""
+        for name, value in group.items():
+            where = f"{type(self).__name__}: {name}={value!r}"
+            if name in _RANGES:
+                low, high, closed = _RANGES[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float, numpy.number)):
+                    raise ArgumentError(f"{where} must be a number")
+                if not (low <= value < high or (closed and value == high)):  # also refuses NaN
+                    raise ArgumentError(f"{where} must be in [{low}, {high}{']' if closed else ')'}")
+            elif name in _FLAGS and not isinstance(value, (bool, numpy.bool_)):
+                raise ArgumentError(f"{where} must be True or False")
+            elif name == "betas":
+                if (not isinstance(value, (tuple, list)) or len(value) != 2
+                        or not all(isinstance(b, (int, float, numpy.number)) and 0 <= b < 1 for b in value)):
+                    raise ArgumentError(f"{where}: betas must be two numbers in [0, 1)")
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (call before each backward)."""
@@ -102,40 +138,93 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore what `state_dict()` gave; checked first, nothing changes on a mismatch."""
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise CheckpointError(f"optimizer state has {len(groups)} parameter groups, "
-                                  f"this optimizer has {len(self.param_groups)}")
-        params = [p for g in self.param_groups for p in g["params"]]
+        """Restore what `state_dict()` gave. Everything is checked first (the group sizes, every
+        hyper-parameter, and each parameter's state: the names, shapes and kinds of value this
+        optimizer keeps), so a corrupt state raises CheckpointError and nothing changes.
+        """
+        groups, state = self._checked_state(state_dict)
         for saved, group in zip(groups, self.param_groups):
+            group.update(saved)
+        self.state = state
+
+    def _checked_state(self, state_dict):
+        """(new hyper-parameters per group, new state per parameter) from `state_dict`, or CheckpointError."""
+        def refuse(reason):
+            return CheckpointError(f"cannot load the optimizer state into {type(self).__name__} "
+                                   f"(nothing was changed): {reason}")
+
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise refuse("expected a dict with 'state' and 'param_groups'")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise refuse("'param_groups' must be a list and 'state' a dict")
+        if len(saved_groups) != len(self.param_groups):
+            raise refuse(f"it has {len(saved_groups)} parameter groups, this optimizer has "
+                         f"{len(self.param_groups)}")
+        groups = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise refuse(f"parameter group {i} is not a dict with a 'params' list")
             if len(saved["params"]) != len(group["params"]):
-                raise CheckpointError(f"a parameter group has {len(saved['params'])} parameters in the "
-                                      f"optimizer state but {len(group['params'])} in this optimizer")
-        problems = []
-        for key, entry in state_dict["state"].items():
-            position = int(key)
-            if position >= len(params):
-                problems.append(f"state for parameter {position} which does not exist")
-                continue
-            for name, value in entry.items():
-                if hasattr(value, "shape") and numpy.ndim(value) > 0 and tuple(value.shape) != params[position].shape:
-                    problems.append(f"parameter {position} {name}: {tuple(value.shape)} vs "
-                                    f"{params[position].shape}")
-        if problems:
-            raise CheckpointError("cannot load the optimizer state: " + "; ".join(problems))
-        for saved, group in zip(groups, self.param_groups):
-            for name, value in saved.items():
-                if name != "params":
-                    group[name] = tuple(value) if isinstance(value, list) else value
-        self.state = {}
-        for key, entry in state_dict["state"].items():
-            p = params[int(key)]
-            device = backend.device_of(p.data)
-            self.state[p] = {name: (backend.to_device(numpy.array(value, copy=True), device)
-                                    if hasattr(value, "shape") and numpy.ndim(value) > 0
-                                    else _number(value))
-                             for name, value in entry.items()}
+                raise refuse(f"parameter group {i} has {len(saved['params'])} parameters in the "
+                             f"optimizer state but {len(group['params'])} in this optimizer")
+            missing = [name for name in self.defaults if name not in saved]
+            if missing:
+                raise refuse(f"parameter group {i} lacks {', '.join(missing)}")
+            values = {name: (tuple(v) if isinstance(v, list) else _number(v))
+                      for name, v in saved.items() if name != "params"}
+            try:
+                self._check_group({**group, **values})
+            except ArgumentError as error:
+                raise refuse(f"parameter group {i}: {error}") from None
+            groups.append(values)
+        params = [(p, {**group, **values}) for group, values in zip(self.param_groups, groups)
+                  for p in group["params"]]
+        state = {}
+        for key, entry in saved_state.items():
+            position = key if isinstance(key, int) and not isinstance(key, bool) else None
+            if isinstance(key, str) and key.isdigit():
+                position = int(key)
+            if position is None or not 0 <= position < len(params):
+                raise refuse(f"state for parameter {key!r}, but there are parameters 0 to {len(params) - 1}")
+            if not isinstance(entry, dict):
+                raise refuse(f"the state of parameter {position} is a {type(entry).__name__}, not a dict")
+            p, group = params[position]
+            state[p] = self._checked_entry(position, p, entry, group, refuse)
+        return groups, state
+
+    def _checked_entry(self, position, p, entry, group, refuse):
+        """The state of parameter `p` as this optimizer keeps it, checked against a fresh one.
+
+        What a state must hold is read off the optimizer itself: one `update` on
+        scratch copies gives the names, and for each one an array of the
+        parameter's shape or a number, that `step()` will later rely on.
+        """
+        scratch = {}
+        xp = backend.get_array_module(p.data)
+        self.update(p.data.copy(), xp.zeros_like(p.data), scratch, group)
+        if set(entry) != set(scratch):
+            raise refuse(f"parameter {position} has state {sorted(entry)}, {type(self).__name__} keeps "
+                         f"{sorted(scratch)}")
+        device = backend.device_of(p.data)
+        checked = {}
+        for name, expected in scratch.items():
+            value = entry[name]
+            if hasattr(expected, "shape") and expected.ndim > 0:
+                value = value.numpy() if hasattr(value, "numpy") else value
+                if (not hasattr(value, "shape") or tuple(value.shape) != tuple(p.shape)
+                        or getattr(value, "dtype", numpy.dtype("O")).kind not in "biuf"):
+                    raise refuse(f"parameter {position} {name}: expected a number array of shape "
+                                 f"{tuple(p.shape)}, got {_describe(value)}")
+                checked[name] = backend.to_device(numpy.array(value, dtype=p.data.dtype, copy=True), device)
+            else:
+                value = _number(value)
+                kind = int if isinstance(expected, int) else (int, float)
+                if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value):
+                    raise refuse(f"parameter {position} {name}: expected a finite "
+                                 f"{'integer' if kind is int else 'number'}, got {_describe(value)}")
+                checked[name] = value
+        return checked
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -151,6 +240,12 @@ def _number(value):
     if hasattr(value, "item") and numpy.ndim(value) == 0:
         return value.item()
     return value
+
+
+def _describe(value):
+    if hasattr(value, "shape"):
+        return f"{getattr(value, 'dtype', '')} array of shape {tuple(value.shape)}"
+    return f"{type(value).__name__} {str(value)[:40]}"
 
 
 def _decayed(grad, param, weight_decay):

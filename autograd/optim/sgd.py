@@ -9,6 +9,7 @@ step sets b = g), so runs match it step for step.
 
     >>> opt = autograd.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
 """
+from ..errors import ArgumentError
 from .optimizer import Optimizer, _decayed
 
 
@@ -20,10 +21,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(f"invalid SGD settings: lr={lr}, momentum={momentum}, weight_decay={weight_decay}")
+        # lr, momentum, dampening and weight_decay are range-checked by Optimizer.add_param_group
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ArgumentError("Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 

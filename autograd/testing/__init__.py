@@ -12,7 +12,7 @@ the `test` extra), and `Sample` / `ErrorInput` to describe inputs.
     battery.py    the checks themselves, one function each, and the cases for one op
     strategies.py hypothesis strategies for shapes and tensors
 """
-from ..errors import OpCheckError
+from ..errors import OpCheckError, missing_extra
 from ..ops.registry import ErrorInput, OpInfo, Sample
 from .battery import Case, SkipCheck, cases
 from .check_op import CheckReport, check_op, op_tests
@@ -29,7 +29,6 @@ def __getattr__(name):
         try:
             from . import strategies
         except ImportError as error:
-            raise ImportError(f"autograd.testing.{name} needs hypothesis: pip install 'autograd-dag[test]'") \
-                from error
+            raise missing_extra("hypothesis", "test", f"autograd.testing.{name}") from error
         return getattr(strategies, name)
     raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")

@@ -20,6 +20,7 @@ import numpy
 from .. import ops
 from ..backend import numpy_namespace
 from ..grad_mode import no_grad
+from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, NonFiniteError, ShapeError
 from ..nn.embedding import Embedding
 from ..nn.layers import Linear, Dropout
 from ..nn.module import Module
@@ -44,10 +45,16 @@ class TBPTTBatcher:
 
     def __init__(self, corpus, batch_size, time_steps, drop_last=False):
         corpus = numpy.asarray(corpus)
+        for name, value in (("batch_size", batch_size), ("time_steps", time_steps)):
+            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+                raise ArgumentError(f"TBPTTBatcher: {name} must be an integer >= 1, got {value!r}")
+        if corpus.ndim != 1 or corpus.dtype.kind not in "iu":
+            raise DTypeError(f"TBPTTBatcher: the corpus must be a 1-d array of integer ids, got "
+                             f"{corpus.dtype} of shape {corpus.shape}")
         self.batch_size, self.time_steps, self.drop_last = batch_size, time_steps, drop_last
         self.stream_length = (len(corpus) - 1) // batch_size
         if self.stream_length < 1:
-            raise ValueError(f"TBPTTBatcher: a corpus of {len(corpus)} tokens is too short for {batch_size} streams")
+            raise ArgumentError(f"TBPTTBatcher: a corpus of {len(corpus)} tokens is too short for {batch_size} streams")
         self.offsets = numpy.arange(batch_size) * self.stream_length
         positions = self.offsets[:, None] + numpy.arange(self.stream_length)
         self.inputs = corpus[positions]
@@ -84,7 +91,7 @@ class LSTMLanguageModel(Module):
         self.reset_parameters()
         if tie_weights:
             if embedding_dim != hidden_size:
-                raise ValueError(f"tie_weights needs embedding_dim == hidden_size, got {embedding_dim} and {hidden_size}")
+                raise ShapeError(f"tie_weights needs embedding_dim == hidden_size, got {embedding_dim} and {hidden_size}")
             self.decoder.weight = self.embedding.weight
 
     def reset_parameters(self):
@@ -148,33 +155,51 @@ def generate(model, start_tokens, length, temperature=1.0, top_k=None, skip_ids=
     >>> ids = generate(model, [word_to_id["the"]], 20, top_k=50, skip_ids=[word_to_id["<unk>"]], seed=0)
     >>> " ".join(id_to_word[i] for i in ids)
     """
-    start_tokens = [int(t) for t in numpy.asarray(start_tokens).reshape(-1)]
-    if not start_tokens:
-        raise ValueError("generate: start_tokens must hold at least one id")
-    if temperature <= 0:
-        raise ValueError(f"generate: temperature must be positive, got {temperature}")
+    start = numpy.asarray(start_tokens).reshape(-1)
+    if start.size == 0:
+        raise ArgumentError("generate: start_tokens must hold at least one id")
+    if start.dtype.kind not in "iu":
+        raise DTypeError(f"generate: start_tokens must be integer ids, got {start.dtype}")
+    start_tokens = [int(t) for t in start]
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, numpy.number)) \
+            or not 0 < temperature < math.inf:
+        raise ArgumentError(f"generate: temperature must be a positive number, got {temperature!r}")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, numpy.integer)) or top_k < 1):
+        raise ArgumentError(f"generate: top_k must be None (no cut) or an integer >= 1, got {top_k!r}")
+    if isinstance(length, bool) or not isinstance(length, (int, numpy.integer)) or length < 0:
+        raise ArgumentError(f"generate: length must be an integer >= 0, got {length!r}")
+    skip = None if skip_ids is None else numpy.asarray(list(skip_ids), dtype=numpy.int64)
     rng = numpy.random.default_rng(seed)
     was_training = model.training
     model.eval()
     tokens = list(start_tokens)
-    skip = None if skip_ids is None else numpy.asarray(list(skip_ids), dtype=numpy.int64)
-    with no_grad():
-        logits, state = model(numpy.array([start_tokens]), None)  # read the whole prompt at once
-        for _ in range(length):
-            scores = logits.numpy()[0, -1].astype(numpy.float64) / temperature
-            if skip is not None:
-                scores[skip] = -numpy.inf
-            if top_k is not None and top_k < scores.size:
-                cutoff = numpy.partition(scores, -top_k)[-top_k]
-                scores[scores < cutoff] = -numpy.inf
-            if greedy:
-                word = int(numpy.argmax(scores))
-            else:
-                p = numpy_namespace.softmax(scores)  # float64, like scores
-                word = int(rng.choice(p.size, p=p))
-            tokens.append(word)
-            logits, state = model(numpy.array([[word]]), state)
-    model.train(was_training)
+    try:
+        with no_grad():
+            logits, state = model(numpy.array([start_tokens]), None)  # read the whole prompt at once
+            vocabulary = logits.shape[-1]
+            if skip is not None and skip.size and (skip.min() < 0 or skip.max() >= vocabulary):
+                raise IndexOutOfRangeError(f"generate: skip_ids {skip.tolist()} are not all in [0, {vocabulary})")
+            for _ in range(length):
+                scores = logits.numpy()[0, -1].astype(numpy.float64) / temperature
+                if numpy.isnan(scores).any():
+                    raise NonFiniteError("generate: the model's scores contain NaN")
+                if skip is not None:
+                    scores[skip] = -numpy.inf
+                if not numpy.isfinite(scores).any():
+                    raise ArgumentError(f"generate: no word is left to choose from (skip_ids removes "
+                                        f"{len(set(skip.tolist())) if skip is not None else 0} of {vocabulary})")
+                if top_k is not None and top_k < scores.size:
+                    cutoff = numpy.partition(scores, -top_k)[-top_k]
+                    scores[scores < cutoff] = -numpy.inf
+                if greedy:
+                    word = int(numpy.argmax(scores))
+                else:
+                    p = numpy_namespace.softmax(scores)  # float64, like scores
+                    word = int(rng.choice(p.size, p=p))
+                tokens.append(word)
+                logits, state = model(numpy.array([[word]]), state)
+    finally:
+        model.train(was_training)
     return tokens
 
 

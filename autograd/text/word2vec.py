@@ -18,6 +18,7 @@ import time
 import numpy
 
 from .. import ops
+from ..errors import ArgumentError, TokenError
 from ..nn.embedding import Embedding
 from ..nn.module import Module
 from ..nn import init
@@ -132,7 +133,7 @@ def train_word2vec(corpus, vocab_size, model="cbow", dim=100, window=5, negative
     elif model == "skipgram":
         inputs, outputs = skipgram_pairs(corpus, window)
     else:
-        raise ValueError(f"train_word2vec: model must be 'cbow' or 'skipgram', not {model!r}")
+        raise ArgumentError(f"train_word2vec: model must be 'cbow' or 'skipgram', not {model!r}")
     sampler = UnigramSampler(corpus, vocab_size)
     optimizer = Adam(net.parameters(), lr=lr)
     start = time.perf_counter()
@@ -172,7 +173,7 @@ def _nearest(unit, query, exclude, top, id_to_word):
 def _check_words(name, words, word_to_id):
     for word in words:
         if word not in word_to_id:
-            raise KeyError(f"{name}: {word!r} is not in the vocabulary")
+            raise TokenError(f"{name}: {word!r} is not in the vocabulary")
 
 
 def _most_similar(word, word_to_id, id_to_word, unit, top):
