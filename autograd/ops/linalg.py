@@ -42,6 +42,8 @@ class MatMul(Function):
         except ValueError as error:  # the engine turns this into a ShapeError naming MatMul and both shapes
             raise ValueError(_mismatch(a, b) or str(error)) from None
 
+    formula = "∂L/∂A = g·Bᵀ,  ∂L/∂B = Aᵀ·g"
+
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
@@ -108,6 +110,8 @@ class Linear(Function):
             y += bias  # y is our own fresh buffer: add in place
         return y
 
+    formula = "∂L/∂x = g·W,  ∂L/∂W = gᵀ·x,  ∂L/∂b = Σ g"
+
     def backward(self, grad):
         x, weight = self.saved_tensors
         need_x, need_weight, need_bias = self.needs_input_grad
@@ -160,4 +164,5 @@ declare("linear", linear, lambda x, w, b=None: x @ w.T + (0 if b is None else b)
                      Sample((uniform(rng, (3,)), uniform(rng, (2, 3))), description="vector, no bias")])
 declare("outer", outer, numpy.outer,
         lambda rng: [Sample((uniform(rng, (3,)), uniform(rng, (2,)))),
-                     Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")])
+                     Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")],
+        formula="y = a bᵀ:  ∂L/∂a = g·b,  ∂L/∂b = gᵀ·a")
