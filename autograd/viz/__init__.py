@@ -15,7 +15,7 @@ Module boxes (`group_modules`, `collapse_modules`) come from the nn.Module calls
 recorded with weak references while viz is imported: the record never keeps a
 model (or its graph) alive.
 """
-from ._graphviz import VizNotInstalled, text_only  # first: raises VizNotInstalled without the extra
+from ._graphviz import VizNotInstalled  # first: raises VizNotInstalled without the extra
 from . import scopes
 from .draw import draw, Diagram, GraphTooLarge, FormatNotSupported, format_values, formula_of
 from .render import layout_engine, run_layout, supported_formats, LayoutEngineMissing, INSTALL_HINT
@@ -31,4 +31,4 @@ scopes.install()
 
 __all__ = ["draw", "backward_steps", "save_steps", "render", "Diagram", "BackwardStep", "GraphTooLarge",
            "FormatNotSupported", "LayoutEngineMissing", "VizNotInstalled", "layout_engine", "run_layout",
-           "supported_formats", "format_values", "formula_of", "text_only", "INSTALL_HINT"]
+           "supported_formats", "format_values", "formula_of", "INSTALL_HINT"]

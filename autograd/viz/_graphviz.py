@@ -4,11 +4,10 @@
 
 The viz extra (`pip install 'autograd-dag[viz]'`) brings it with the graphviz-pure layout
 engine. Without it, importing `autograd.viz` raises `VizNotInstalled` naming that command;
-`text_only()` lets a caller that only writes DOT text (``python -m autograd --graph x.dot``)
-go on with a small built-in writer of DOT text instead.
+inside `autograd._dot_only.dot_only()` a caller that only writes DOT text
+(``python -m autograd --graph x.dot``) goes on with a small built-in DOT writer instead.
 """
-import contextlib
-
+from .. import _dot_only
 from ..errors import AutogradError
 
 INSTALL = "pip install 'autograd-dag[viz]'"
@@ -18,27 +17,13 @@ class VizNotInstalled(AutogradError, ImportError):
     """Diagrams need the viz extra: pip install 'autograd-dag[viz]'."""
 
 
-_TEXT_ONLY = False
-
-
-@contextlib.contextmanager
-def text_only():
-    """Import autograd.viz inside this block to draw DOT text even without the graphviz package."""
-    global _TEXT_ONLY
-    before, _TEXT_ONLY = _TEXT_ONLY, True
-    try:
-        yield
-    finally:
-        _TEXT_ONLY = before
-
-
 def _load():
     try:
         import graphviz as module
     except ImportError as error:
         from . import _dot_text
 
-        if _TEXT_ONLY:
+        if _dot_only.ENABLED:
             return _dot_text
         raise VizNotInstalled(f"autograd.viz needs the graphviz package: install it with {INSTALL} "
                               f"(it brings the graphviz-pure layout engine too). Note: `autograd` on "

@@ -232,10 +232,10 @@ def tensor_label(t, name, show_shapes, show_values, grad, value_limit, grad_symb
     return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
 
 
-def op_label(node, constants, backward):
+def op_label(node, constants, backward, show_formula=False):
     title = f"{node.name}Backward" if backward else node.name
     rows = [f"<b>{html.escape(title)}</b>"]
-    formula = formula_of(node) if backward else None
+    formula = formula_of(node) if backward or show_formula else None
     if formula:
         rows.extend(f'<font point-size="10">{html.escape(line)}</font>' for line in formula.split("\n"))
     elif constants:
@@ -390,7 +390,8 @@ def draw(outputs, rankdir="auto", show_shapes=True, show_values=False, show_grad
         style = dict(shape="ellipse", style="filled", fillcolor=OP, color="#a16207", margin="0.05,0.02")
         if key == highlighted:
             style.update(color=HIGHLIGHT, penwidth="3", fillcolor="#fde68a")
-        placed[node_id(key)] = (cluster_of_op(node), op_label(node, view.constants.get(key), backward), style)
+        placed[node_id(key)] = (cluster_of_op(node), op_label(node, view.constants.get(key), backward,
+                                                                  show_formula=key == highlighted), style)
 
     for key, t in view.tensors.items():
         if key in collapsed:

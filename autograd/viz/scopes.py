@@ -3,18 +3,21 @@
 Nodes are numbered in creation order (`sequence_nr`). While `autograd.viz` is
 imported, every `Module.__call__` notes the range of numbers handed out during
 its forward: a node whose number falls in that range was made inside that call.
-Nothing is added to the nodes themselves, and the record keeps only the latest
-calls, so training with viz imported costs two counter reads per module call.
+Nothing is added to the nodes themselves. The record holds each module by a weak
+reference and keeps only the latest calls, so it never keeps a model alive (a
+dropped model's calls vanish with it), and training with viz imported costs two
+counter reads per module call.
 
     >>> y = model(x)                            # records (first, last, model) and one entry per sub-module
-    >>> calls_containing(node.sequence_nr)      # innermost first
+    >>> calls_for([node.sequence_nr])           # [(first, last, module), ...]
 """
 import collections
 import contextlib
+import weakref
 
 from .. import graph
 
-# (first sequence number, one past the last, module); newest last.
+# (first sequence number, one past the last, weak reference to the module); newest last.
 CALLS = collections.deque(maxlen=20000)
 
 
@@ -29,7 +32,11 @@ def module_call(module):
     try:
         yield
     finally:
-        CALLS.append((first, _next_number(), module))
+        try:
+            reference = weakref.ref(module)
+        except TypeError:  # a module class with __slots__ and no __weakref__: not recorded
+            return
+        CALLS.append((first, _next_number(), reference))
 
 
 def install():
@@ -46,8 +53,14 @@ def uninstall():
 
 
 def calls_for(sequence_numbers):
-    """The recorded module calls that contain at least one of `sequence_numbers`."""
+    """The recorded module calls (still alive) that contain at least one of `sequence_numbers`."""
     if not sequence_numbers:
         return []
     low, high = min(sequence_numbers), max(sequence_numbers)
-    return [(first, last, module) for first, last, module in CALLS if first <= high and last > low]
+    calls = []
+    for first, last, reference in list(CALLS):
+        if first <= high and last > low:
+            module = reference()
+            if module is not None:
+                calls.append((first, last, module))
+    return calls
