@@ -450,7 +450,7 @@ def draw(outputs, rankdir="auto", show_shapes=True, show_values=False, show_grad
 
 
 def _wrap_rows(diagram, node_ids, edges, columns):
-    """Lay a long left-to-right graph out in rows of about `columns` ranks, first row on top.
+    """Lay a long, narrow left-to-right graph (a chain) out in rows of about `columns` ranks, first row on top.
 
     A node's column is its depth (longest path from the inputs; an input sits just before the op
     that uses it, in that op's row). Nodes whose depths differ by a multiple of the row length
@@ -474,6 +474,12 @@ def _wrap_rows(diagram, node_ids, edges, columns):
         if not before[n] and after[n]:
             first_user = min(depth[u] for u in after[n])
             depth[n] = first_user if first_user % columns == 0 else first_user - 1
+    # Rows suit a chain. A graph with many long edges (a backward pass recorded under create_graph
+    # reuses forward values much later) would have them cross every row: draw it top to bottom.
+    long_edges = sum(1 for a, b in edges if depth[b] - depth[a] > 2)
+    if long_edges > max(2, len(edges) // 10):
+        diagram.attr(rankdir="TB")  # a later graph attribute overrides the first
+        return
     by_column = {}
     for n in node_ids:
         by_column.setdefault(depth[n] % columns, {}).setdefault(depth[n] // columns, []).append(n)
