@@ -40,7 +40,7 @@ SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Pow": "**"}
 # SVG_FONTS the viewer has (the others are narrower).
 FONT = "DejaVu Sans"
 SVG_FONTS = "DejaVu Sans,Verdana,Arial,Helvetica,sans-serif"
-WRAP_COLUMNS = 8  # a chain longer than this many columns wraps onto rows
+WRAP_COLUMNS = 6  # a chain longer than this many columns (plus two) wraps onto rows
 
 
 def formula_of(node):
@@ -450,12 +450,13 @@ def draw(outputs, rankdir="auto", show_shapes=True, show_values=False, show_grad
 
 
 def _wrap_rows(diagram, node_ids, edges, columns):
-    """Lay a long, narrow left-to-right graph (a chain) out in rows of about `columns` ranks, first row on top.
+    """Lay a long, narrow graph (a chain) out in rows of about `columns` ranks, like a snake.
 
-    A node's column is its depth (longest path from the inputs; an input sits just before the op
-    that uses it, in that op's row). Nodes whose depths differ by a multiple of the row length
-    share a graphviz rank, so the second row starts under the first; invisible edges keep the
-    rows in reading order.
+    A node's place along the chain is its depth (longest path from the inputs; an input sits just
+    before the op that uses it). The first row runs left to right, the next right to left under
+    it, and so on, so that every edge stays short: the end of a row is right above the start of
+    the next. Each column is one graphviz rank (`rank=same`); invisible edges keep the rows in
+    order and the columns in place, and only the left-to-right edges of the even rows constrain.
     """
     before = {n: [] for n in node_ids}
     after = {n: [] for n in node_ids}
@@ -480,26 +481,38 @@ def _wrap_rows(diagram, node_ids, edges, columns):
     if long_edges > max(2, len(edges) // 10):
         diagram.attr(rankdir="TB")  # a later graph attribute overrides the first
         return
+
+    def row(n):
+        return depth[n] // columns
+
+    def column(n):
+        along = depth[n] % columns
+        return along if row(n) % 2 == 0 else columns - 1 - along
+
+    for i, line in enumerate(diagram.body):  # right-to-left and row-changing edges do not constrain
+        edge = re.match(r"\t(\S+) -> (\S+)(?: \[(.*)\])?\n$", line)
+        if edge and edge.group(1) in depth and edge.group(2) in depth:
+            a, b = edge.group(1), edge.group(2)
+            if row(a) != row(b) or row(a) % 2 == 1:
+                attributes = (edge.group(3) + " " if edge.group(3) else "") + "constraint=false"
+                diagram.body[i] = f"\t{a} -> {b} [{attributes}]\n"
     by_column = {}
     for n in node_ids:
-        by_column.setdefault(depth[n] % columns, {}).setdefault(depth[n] // columns, []).append(n)
-    # an edge from the end of one row to the start of the next must not pull the columns around
-    for i, line in enumerate(diagram.body):
-        edge = re.match(r"\t(\S+) -> (\S+)(?: \[(.*)\])?\n$", line)
-        if edge and edge.group(1) in depth and edge.group(2) in depth \
-                and depth[edge.group(1)] // columns != depth[edge.group(2)] // columns:
-            attributes = (edge.group(3) + " " if edge.group(3) else "") + "constraint=false"
-            diagram.body[i] = f"\t{edge.group(1)} -> {edge.group(2)} [{attributes}]\n"
-    for column, by_row in sorted(by_column.items()):
-        members = " ".join(n for row in sorted(by_row) for n in by_row[row])
+        by_column.setdefault(column(n), {}).setdefault(row(n), []).append(n)
+    firsts = []
+    for c, by_row in sorted(by_column.items()):
+        members = " ".join(n for r in sorted(by_row) for n in by_row[r])
         diagram.body.append(f"\t{{rank=same; {members}}}\n")
-        rows_here = [by_row[row] for row in sorted(by_row)]
+        rows_here = [by_row[r] for r in sorted(by_row)]
+        firsts.append(rows_here[0][0])
         for upper, lower in zip(rows_here, rows_here[1:]):  # every node of a row above the next row's
             if len(upper) * len(lower) > 36:  # a wide graph: its first nodes only
                 upper, lower = upper[:1], lower[:1]
             for a in upper:
                 for b in lower:
                     diagram.edge(a, b, style="invis")
+    for a, b in zip(firsts, firsts[1:]):  # the columns in order, left to right
+        diagram.edge(a, b, style="invis")
 
 
 def _topological(node_ids, before):
