@@ -135,3 +135,40 @@ def test_the_demo_writes_dot_without_graphviz(tmp_path):
     """)
     assert result.returncode == 0, result.stderr
     assert open(target, encoding="utf-8").read().startswith("digraph")
+
+
+def xor_diagram(**options):
+    from autograd.__main__ import xor_data, make_parameters, forward
+
+    x, t = xor_data()
+    params = make_parameters(1)
+    for name, p in params.items():
+        p.name = name
+    return viz.draw(forward(params, x, t)[1], show_values=True, show_grads=True, **options)
+
+
+def test_a_long_chain_wraps_onto_rows():
+    wrapped, single = xor_diagram(), xor_diagram(rankdir="LR")
+    assert "rank=same" in wrapped.source and "rank=same" not in single.source
+
+
+@needs_engine
+def test_the_xor_diagram_keeps_a_page_shape():
+    import re
+
+    def size(diagram):
+        svg = diagram.pipe(format="svg", encoding="utf-8")
+        return tuple(float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+
+    width, height = size(xor_diagram())
+    single_width, single_height = size(xor_diagram(rankdir="LR"))
+    assert width / height < 2 and single_width / single_height > 3  # about 1.4 against about 4.4
+    assert width < 0.5 * single_width
+
+
+def test_a_recorded_backward_pass_goes_top_to_bottom():
+    W = autograd.tensor([[0.5, -0.4], [0.3, 0.8]], dtype="float64", requires_grad=True)
+    x = autograd.tensor([[0.0, 1.0], [1.0, 1.0]], dtype="float64")
+    loss = (autograd.sigmoid(autograd.sigmoid(x @ W) @ W) ** 2).mean()
+    g, = autograd.grad(loss, [W], create_graph=True)
+    assert "rankdir=TB" in viz.draw(g.sum()).source

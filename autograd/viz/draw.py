@@ -63,14 +63,22 @@ class Diagram(graphviz.Digraph):
              engine=None, encoding=None):
         fmt = format or self.format or "svg"
         if fmt == "pdf" and "pdf" not in supported_formats():
-            data = _pdf_from_png(self.pipe(format="png"))
-        elif fmt == "png":  # the PNG writer draws its own Helvetica, whose metrics it knows
-            data = run_layout(self.source.replace(f'"{FONT}"', '"Helvetica"'), fmt, timeout=self.layout_timeout)
+            if not _pillow_available():
+                raise FormatNotSupported(f"the layout engine {layout_engine()} has no PDF writer and Pillow, "
+                                         f"which makes one from the PNG, is missing: pip install pillow")
+            # twice the screen resolution, so that the PDF prints sharply
+            data = _pdf_from_png(self._png(self.source.replace("{", "{\n\tdpi=192", 1)), dpi=192)
+        elif fmt == "png":
+            data = self._png(self.source)
         else:
             data = run_layout(self.source, fmt, timeout=self.layout_timeout)
         if fmt == "svg":  # name fallbacks for the metrics font (the engine writes only its name)
             data = data.replace(f'font-family="{FONT}"'.encode(), f'font-family="{SVG_FONTS}"'.encode())
         return data.decode(encoding) if encoding else data
+
+    def _png(self, source):
+        # graphviz-pure's PNG writer draws its own Helvetica, whose metrics it knows
+        return run_layout(source.replace(f'"{FONT}"', '"Helvetica"'), "png", timeout=self.layout_timeout)
 
     def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,
                formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
@@ -156,14 +164,14 @@ def _pillow_available():
     return True
 
 
-def _pdf_from_png(png):
+def _pdf_from_png(png, dpi):
     """A one-page PDF of the PNG (for layout engines without a PDF writer)."""
     import io
 
     from PIL import Image
 
     out = io.BytesIO()
-    Image.open(io.BytesIO(png)).convert("RGB").save(out, "PDF", resolution=96.0)
+    Image.open(io.BytesIO(png)).convert("RGB").save(out, "PDF", resolution=float(dpi))
     return out.getvalue()
 
 
