@@ -1,6 +1,7 @@
 """Diagrams at the edges: nothing kept alive, bounded layout, formats, graphviz's render(), the extra missing."""
 import gc
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -58,7 +59,7 @@ def test_an_unsupported_format_is_refused_before_any_file_is_created(tmp_path):
 def test_pdf_is_written(tmp_path):
     pytest.importorskip("PIL")
     path = viz.draw(small_loss()).save(str(tmp_path / "graph.pdf"))
-    assert open(path, "rb").read(5) == b"%PDF-" and os.listdir(tmp_path) == ["graph.pdf"]
+    assert pathlib.Path(path).read_bytes()[:5] == b"%PDF-" and os.listdir(tmp_path) == ["graph.pdf"]
 
 
 @needs_engine
@@ -66,8 +67,8 @@ def test_render_takes_graphvizs_arguments(tmp_path):
     diagram = viz.draw(small_loss())
     written = diagram.render("graph", directory=str(tmp_path), format="svg")
     assert written == os.path.join(str(tmp_path), "graph.svg")
-    assert open(written, encoding="utf-8").read().lstrip().startswith("<?xml")
-    assert "digraph" in open(tmp_path / "graph", encoding="utf-8").read()
+    assert pathlib.Path(written).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert "digraph" in pathlib.Path(tmp_path / "graph").read_text(encoding="utf-8")
     again = diagram.render(str(tmp_path / "other"), format="png", cleanup=True)
     assert again.endswith("other.png") and not (tmp_path / "other").exists()
 
@@ -134,7 +135,7 @@ def test_the_demo_writes_dot_without_graphviz(tmp_path):
         main(["--epochs", "20", "--graph", {str(target)!r}])
     """)
     assert result.returncode == 0, result.stderr
-    assert open(target, encoding="utf-8").read().startswith("digraph")
+    assert pathlib.Path(target).read_text(encoding="utf-8").startswith("digraph")
 
 
 def xor_diagram(**options):
