@@ -173,3 +173,22 @@ def test_a_recorded_backward_pass_goes_top_to_bottom():
     loss = (autograd.sigmoid(autograd.sigmoid(x @ W) @ W) ** 2).mean()
     g, = autograd.grad(loss, [W], create_graph=True)
     assert "rankdir=TB" in viz.draw(g.sum()).source
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads the resident set size from /proc")
+def test_dropped_models_give_their_memory_back():
+    def resident_bytes():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def call_and_drop():
+        model = nn.Sequential(nn.Linear(1024, 4096))  # 16 MiB of float32 weights
+        model(autograd.randn(2, 1024))
+
+    call_and_drop()
+    gc.collect()
+    before = resident_bytes()
+    for _ in range(5):  # 80 MiB if the module record kept them
+        call_and_drop()
+    gc.collect()
+    assert resident_bytes() - before < 40 * 2**20
