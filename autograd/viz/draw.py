@@ -103,9 +103,13 @@ class Diagram(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         try:
-            return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
+            return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8"), "text/plain": repr(self)}
         except LayoutEngineMissing as error:
             return {"text/plain": f"{error}\n\n{self.source}"}
+
+    def __repr__(self):  # the same text on every run (no address), so saved notebooks only change with the graph
+        boxes = sum(1 for line in self.body if "[label=" in line and "->" not in line)
+        return f"<autograd diagram: {boxes} nodes; .source is its DOT text, .save(path) writes it>"
 
     def save(self, path, format=None):
         """Write the diagram; the format comes from the suffix (.svg .png .pdf .dot). Returns the path.
