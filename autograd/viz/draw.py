@@ -562,7 +562,8 @@ def _caller_variables():
 # Short names for the unnamed result of a simple op whose inputs all have names.
 EXPRESSIONS = {"Add": "{0} + {1}", "Sub": "{0} − {1}", "Mul": "{0}·{1}", "Div": "{0}/{1}", "MatMul": "{0}@{1}",
                "Pow": "{0}**{1}", "Neg": "−{0}", "Sigmoid": "σ({0})", "Tanh": "tanh({0})", "ReLU": "relu({0})",
-               "Exp": "exp({0})", "Log": "log({0})", "Sum": "Σ{0}", "Mean": "mean({0})", "Transpose": "{0}ᵀ"}
+               "Exp": "exp({0})", "Log": "log({0})", "Sum": "Σ{0}", "Mean": "mean({0})", "Transpose": "{0}ᵀ",
+               "GetItem": "{0}[…]"}
 MAX_EXPRESSION = 14
 
 
@@ -590,7 +591,7 @@ def _inferred_names(view, variables):
         outputs = made_by.get(op_key(node), [])
         if pattern is None or len(outputs) != 1 or names.get(outputs[0]) or view.tensors[outputs[0]].name:
             continue
-        parts = [name_of(x) for x in node.inputs if x is not None]
+        parts = [name_of(x) for x in node.inputs if x is not None][:pattern.count("{")]  # not an index
         if not parts or any(p is None for p in parts):
             continue
         if len(parts) > 1:
