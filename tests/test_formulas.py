@@ -58,3 +58,14 @@ def test_a_missing_formula_is_noticed():
 
     y = Cube()(autograd.tensor([2.0], requires_grad=True))
     assert missing_formulas(collect([y]).ops.values()) == ["Cube"]
+
+
+LONGEST_LINE = 60  # characters: wider, and the op's ellipse dwarfs the tensors around it
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_formulas_are_short_lines(name):
+    info = REGISTRY[name]
+    formulas = [getattr(node, "formula", None) or "" for node in graph_nodes(info)] + [info.formula or ""]
+    too_long = [line for formula in formulas for line in formula.split("\n") if len(line) > LONGEST_LINE]
+    assert not too_long, f"{name}: split these formula lines (at most {LONGEST_LINE} characters): {too_long}"
