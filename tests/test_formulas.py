@@ -12,7 +12,7 @@ from autograd.graph import Function
 from autograd.ops.registry import REGISTRY
 from autograd.viz.walk import collect
 
-from test_ops import as_inputs, outputs_of
+from autograd.testing.battery import make_inputs as as_inputs, outputs_of
 
 DIFFERENTIABLE = sorted(name for name, info in REGISTRY.items() if info.differentiable)
 
