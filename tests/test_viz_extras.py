@@ -192,3 +192,25 @@ def test_dropped_models_give_their_memory_back():
         call_and_drop()
     gc.collect()
     assert resident_bytes() - before < 40 * 2**20
+
+
+def test_the_module_record_stays_flat_over_training():
+    import tracemalloc
+
+    from autograd.viz import scopes
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    x = autograd.randn(4, 2)
+    tracemalloc.start()
+    try:
+        for _ in range(getattr(scopes, "CALLS_PER_MODULE", 256) + 10):  # every module's record is full (and traced)
+            model(x)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(500):
+            model(x)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 16 * 1024  # 2,000 more module calls, and the record has not grown
