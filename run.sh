@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of the README, each of which sets everything up first:
 #   bash run.sh demo   trains the XOR network of the computation-graph chapter and writes its diagram
+#                      (installs only when .venv is missing or older than pyproject.toml's contents)
 #   bash run.sh test   runs the whole test suite (tests/ and the notebooks): it runs .ci/run
 #   bash run.sh setup  only creates .venv and installs everything
 # Everything is installed into ./.venv (created if missing) from the package registries.
@@ -10,11 +11,29 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 
+STAMP="$VENV/.autograd-dag-installed"   # what the last install was made from
+
 setup() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[viz,train,test]"
+    install_fingerprint > "$STAMP"
+}
+
+install_fingerprint() {
+    # pyproject.toml (dependencies, extras) and the interpreter: a change to either needs a new install
+    { cat pyproject.toml; "$VENV/bin/python" --version; } | cksum
+}
+
+setup_unless_current() {
+    # demo: skip pip (seconds) when .venv was set up from this very pyproject.toml. `setup` and
+    # `test` (CI) always install.
+    if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(install_fingerprint)" = "$(cat "$STAMP")" ] \
+            && "$VENV/bin/python" -c "import autograd" 2>/dev/null; then
+        return
+    fi
+    setup
 }
 
 install_torch_oracle() {
@@ -46,7 +65,7 @@ case "${1:-}" in
         install_torch_oracle
         ;;
     demo)
-        setup
+        setup_unless_current
         "$VENV/bin/python" -m autograd "${@:2}"
         ;;
     test)

@@ -1,6 +1,6 @@
 """The main job: train the 2-2-1 sigmoid network of the computation-graph chapter on XOR.
 
-    $ python -m autograd                 # prints the loss as it falls, writes xor_graph.svg
+    $ python -m autograd                 # prints the loss as it falls, writes out/xor_graph.svg
     $ python -m autograd --epochs 2000 --lr 2.0 --seed 1 --graph out/xor.png
 
 The network is written as plain expressions on tensors, exactly as on the
@@ -64,8 +64,17 @@ def train(epochs=2000, lr=2.0, seed=1, log_every=200, out=sys.stdout):
 
 
 def write_diagram(params, path):
-    """The trained network's graph, with each tensor's values and gradient, as on the slides."""
-    from autograd import viz  # optional: needs the `viz` extra
+    """The trained network's graph, with each tensor's values and gradient, as on the slides.
+
+    A .dot file is plain text and needs no extra; SVG/PNG/PDF need `pip install 'autograd-dag[viz]'`.
+    """
+    if path.lower().endswith((".dot", ".gv")):
+        from autograd._dot_only import dot_only
+
+        with dot_only():  # DOT text needs no graphviz package
+            from autograd import viz
+    else:
+        from autograd import viz  # optional: needs the `viz` extra
 
     x, t = xor_data()
     y, loss = forward(params, x, t)
@@ -78,12 +87,14 @@ def write_diagram(params, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograd", description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--lr", type=float, default=2.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--graph", default="xor_graph.svg",
-                        help="where to write the network's diagram (.svg, .png, .pdf or .dot); '' for none")
+    parser = argparse.ArgumentParser(prog="python -m autograd", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=2000, help="passes of gradient descent over the 4 XOR cases")
+    parser.add_argument("--lr", type=float, default=2.0, help="learning rate: each step is w ← w − lr·∂E/∂w")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the initial weights")
+    parser.add_argument("--graph", default="out/xor_graph.svg",
+                        help="where to write the trained network's diagram (.svg, .png, .pdf, or .dot which "
+                             "needs no graphviz); '' for none")
     args = parser.parse_args(argv)
     numpy.set_printoptions(precision=4, suppress=True)
     params, final_loss, predictions = train(args.epochs, args.lr, args.seed)

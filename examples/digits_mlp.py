@@ -1,6 +1,6 @@
 """A multi-layer perceptron on scikit-learn's 8x8 handwritten digits (no download needed).
 
-    python examples/digits_mlp.py                 # ~97% test accuracy, curves in digits_curves.png
+    python examples/digits_mlp.py                 # ~97% test accuracy, curves in out/digits_curves.png
     python examples/digits_mlp.py --epochs 30 --out /tmp/curves.png
 
 1,797 images of 8x8 pixels (values 0..16), 10 classes. We scale pixels to
@@ -8,6 +8,7 @@
 64 -> 128 -> 64 -> 10 with ReLU, dropout and Adam.
 """
 import argparse
+import os
 import time
 
 import numpy
@@ -39,7 +40,7 @@ def build_model():
     )
 
 
-def main(epochs=30, batch_size=32, lr=1e-3, out="digits_curves.png", seed=0, progress=True):
+def main(epochs=30, batch_size=32, lr=1e-3, out="out/digits_curves.png", seed=0, progress=True):
     autograd.manual_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_digits(seed)
     train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, seed=seed)
@@ -61,6 +62,8 @@ def main(epochs=30, batch_size=32, lr=1e-3, out="digits_curves.png", seed=0, pro
           f"({len(x_train)} training / {len(x_test)} test images)")
     print(f"time per epoch (training pass) {per_epoch * 1000:.1f} ms; total with evaluation {total:.2f} s")
     if out:
+        if os.path.dirname(out):
+            os.makedirs(os.path.dirname(out), exist_ok=True)  # out/ is ignored by git
         history.plot(out, title="8x8 digits MLP")
         print(f"curves saved to {out}")
     return test_accuracy, per_epoch
@@ -71,7 +74,8 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--out", default="digits_curves.png")
+    parser.add_argument("--out", default="out/digits_curves.png",
+                        help="where to save the loss and accuracy curves (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args()

@@ -64,6 +64,8 @@ class Add(BinaryFunction):
     def forward(self, a, b):
         return a + b
 
+    formula = "∂y/∂a = 1,  ∂y/∂b = 1"
+
     def grads(self, grad, need_a, need_b):
         return grad, grad
 
@@ -71,6 +73,8 @@ class Add(BinaryFunction):
 class Sub(BinaryFunction):
     def forward(self, a, b):
         return a - b
+
+    formula = "∂y/∂a = 1,  ∂y/∂b = −1"
 
     def grads(self, grad, need_a, need_b):
         return grad, (-grad if need_b else None)
@@ -81,6 +85,8 @@ class Mul(BinaryFunction):
         self.save_for_backward(a, b)
         return a * b
 
+    formula = "∂y/∂a = b,  ∂y/∂b = a"
+
     def grads(self, grad, need_a, need_b):
         a, b = self.saved_tensors
         return (grad * b if need_a else None), (grad * a if need_b else None)
@@ -90,6 +96,8 @@ class Div(BinaryFunction):
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a / b
+
+    formula = "∂y/∂a = 1/b,  ∂y/∂b = −a/b²"
 
     def grads(self, grad, need_a, need_b):
         a, b = self.saved_tensors
@@ -104,6 +112,8 @@ class Pow(BinaryFunction):
         y = a ** b
         self.save_for_backward(a, b, y)
         return y
+
+    formula = "∂y/∂a = b·a^(b−1),  ∂y/∂b = y·ln a"
 
     def grads(self, grad, need_a, need_b):
         a, b, y = self.saved_tensors
@@ -132,6 +142,8 @@ class Maximum(BinaryFunction):
         self.save_for_backward(_tie_split(a > b, a == b, y))
         return y
 
+    formula = "∂y/∂a = [a > b],  ∂y/∂b = [b > a]  (½ each at ties)"
+
     def grads(self, grad, need_a, need_b):
         share_a, = self.saved_tensors
         return grad * share_a, grad * (1 - share_a)
@@ -142,6 +154,8 @@ class Minimum(BinaryFunction):
         y = self.xp.minimum(a, b)
         self.save_for_backward(_tie_split(a < b, a == b, y))
         return y
+
+    formula = "∂y/∂a = [a < b],  ∂y/∂b = [b < a]  (½ each at ties)"
 
     def grads(self, grad, need_a, need_b):
         share_a, = self.saved_tensors
@@ -157,6 +171,8 @@ class Neg(Function):
     def forward(self, x):
         return -x
 
+    formula = "∂y/∂x = −1"
+
     def backward(self, grad):
         return -grad
 
@@ -167,6 +183,8 @@ class Exp(Function):
         self.save_for_backward(y)
         return y
 
+    formula = "∂y/∂x = eˣ = y"
+
     def backward(self, grad):
         y, = self.saved_tensors
         return grad * y
@@ -176,6 +194,8 @@ class Log(Function):
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.log(x)
+
+    formula = "∂y/∂x = 1/x"
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -188,6 +208,8 @@ class Sqrt(Function):
         self.save_for_backward(y)
         return y
 
+    formula = "∂y/∂x = 1/(2√x) = 1/(2y)"
+
     def backward(self, grad):
         y, = self.saved_tensors
         return grad / (2 * y)
@@ -199,6 +221,8 @@ class Abs(Function):
         self.save_for_backward(xp.sign(x))
         return xp.abs(x)
 
+    formula = "∂y/∂x = sign(x)"
+
     def backward(self, grad):
         sign, = self.saved_tensors
         return grad * sign
@@ -209,6 +233,8 @@ class Sin(Function):
         self.save_for_backward(x)
         return self.xp.sin(x)
 
+    formula = "∂y/∂x = cos(x)"
+
     def backward(self, grad):
         x, = self.saved_tensors
         return grad * self.xp.cos(x)
@@ -218,6 +244,8 @@ class Cos(Function):
     def forward(self, x):
         self.save_for_backward(x)
         return self.xp.cos(x)
+
+    formula = "∂y/∂x = −sin(x)"
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -230,6 +258,8 @@ class Tanh(Function):
         self.save_for_backward(y)
         return y
 
+    formula = "∂y/∂x = 1 − y²"
+
     def backward(self, grad):
         y, = self.saved_tensors
         return grad * (1 - y * y)
@@ -241,6 +271,8 @@ class Sigmoid(Function):
         self.save_for_backward(y)
         return y
 
+    formula = "∂y/∂x = y·(1 − y)"
+
     def backward(self, grad):
         y, = self.saved_tensors
         return grad * y * (1 - y)
@@ -251,6 +283,8 @@ class ReLU(Function):
         y = self.xp.maximum(x, 0)
         self.save_for_backward(y > 0)
         return y
+
+    formula = "∂y/∂x = [x > 0]"
 
     def backward(self, grad):
         positive, = self.saved_tensors
@@ -265,6 +299,8 @@ class LeakyReLU(Function):
         slope = self.xp.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
         self.save_for_backward(slope)
         return x * slope
+
+    formula = "∂y/∂x = 1 if x > 0 else slope"
 
     def backward(self, grad):
         slope, = self.saved_tensors
@@ -284,6 +320,8 @@ class ELU(Function):
         self.save_for_backward(positive, y)
         return y
 
+    formula = "∂y/∂x = 1 if x > 0 else y + α"
+
     def backward(self, grad):
         positive, y = self.saved_tensors
         return grad * self.xp.where(positive, 1.0, y + self.alpha)
@@ -296,6 +334,8 @@ class Softplus(Function):
         self.save_for_backward(x)
         return self.xp.logaddexp(0, x).astype(x.dtype)
 
+    formula = "∂y/∂x = σ(x)"
+
     def backward(self, grad):
         x, = self.saved_tensors
         return grad * self.xp.sigmoid(x)
@@ -305,6 +345,8 @@ class Erf(Function):
     def forward(self, x):
         self.save_for_backward(x)
         return backend.erf(x)
+
+    formula = "∂y/∂x = (2/√π)·exp(−x²)"
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -326,6 +368,8 @@ class Clip(Function):
         self.save_for_backward(inside)
         return self.xp.clip(x, self.low, self.high)
 
+    formula = "∂y/∂x = [low ≤ x ≤ high]"
+
     def backward(self, grad):
         inside, = self.saved_tensors
         return grad * inside
@@ -337,6 +381,8 @@ class Where(Function):
     def forward(self, condition, a, b):
         self.save_for_backward(condition)
         return self.xp.where(condition, a, b)
+
+    formula = "∂y/∂a = [cond],  ∂y/∂b = [not cond]"
 
     def backward(self, grad):
         condition, = self.saved_tensors
@@ -356,6 +402,8 @@ class AsType(Function):
         self.input_dtype = x.dtype
         return x.astype(self.dtype)
 
+    formula = "∂y/∂x = 1  (g cast back to x's dtype)"
+
     def backward(self, grad):
         return grad.astype(self.input_dtype)
 
@@ -367,6 +415,8 @@ class ToDevice(Function):
     def forward(self, x):
         self.input_device = backend.device_of(x)
         return backend.to_device(x, self.device)
+
+    formula = "∂y/∂x = 1  (g moved back to x's device)"
 
     def backward(self, grad):
         if hasattr(grad, "creator"):  # a tensor under create_graph
@@ -528,6 +578,10 @@ def _gelu_errors(rng):
                        "gelu: approximate must be 'none' or 'tanh'")]
 
 
+# Composite ops (several Functions in the graph) declare the derivative of the whole op.
+_COMPOSITE_FORMULAS = {"selu": "∂y/∂x = scale if x > 0 else scale·α·eˣ",
+                       "gelu": "∂y/∂x = Φ(x) + x·φ(x)"}
+
 for _name, _fn, _ref, _low, _high, _make in [
         ("neg", neg, numpy.negative, -2, 2, uniform),
         ("exp", exp, numpy.exp, -2, 2, uniform),
@@ -544,7 +598,7 @@ for _name, _fn, _ref, _low, _high, _make in [
         ("selu", selu, lambda x: _SELU_SCALE * _np_elu(x, _SELU_ALPHA), -2, 2, _kinks_at_zero),
         ("gelu", gelu, lambda x: 0.5 * x * (1 + _np_erf(x / math.sqrt(2))), -3, 3, uniform)]:
     declare(_name, _fn, _ref, unary_samples(_low, _high, _make), shaped=unary_shaped(_low, _high, _make),
-            twice_differentiable=_name not in ("relu",),
+            twice_differentiable=_name not in ("relu",), formula=_COMPOSITE_FORMULAS.get(_name),
             error_inputs=_gelu_errors if _name == "gelu" else string_input(DTypeError))
 
 declare("leaky_relu", leaky_relu, lambda x, negative_slope=0.01: numpy.where(x > 0, x, negative_slope * x),

@@ -43,6 +43,8 @@ class MatMul(Function):
         except ValueError as error:  # the engine turns this into a ShapeError naming MatMul and both shapes
             raise ValueError(_mismatch(a, b) or str(error)) from None
 
+    formula = "∂L/∂A = g·Bᵀ,  ∂L/∂B = Aᵀ·g"
+
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
@@ -108,6 +110,8 @@ class Linear(Function):
         if bias is not None:
             y += bias  # y is our own fresh buffer: add in place
         return y
+
+    formula = "∂L/∂x = g·W,  ∂L/∂W = gᵀ·x,  ∂L/∂b = Σ g"
 
     def backward(self, grad):
         x, weight = self.saved_tensors
@@ -182,4 +186,4 @@ declare("linear", linear, lambda x, w, b=None: x @ w.T + (0 if b is None else b)
 declare("outer", outer, numpy.outer,
         lambda rng: [Sample((uniform(rng, (3,)), uniform(rng, (2,)))),
                      Sample((uniform(rng, (2, 2)), uniform(rng, (3,))), description="flattened")],
-        error_inputs=_errors_of("outer"))
+        error_inputs=_errors_of("outer"), formula="y = a bᵀ:  ∂L/∂a = g·b,  ∂L/∂b = gᵀ·a")

@@ -169,6 +169,8 @@ class CrossEntropy(_ClassIndexLoss):
         self.save_for_backward(logits, probs)
         return self._output(losses)
 
+    formula = "∂L/∂z = softmax(z) − onehot(t)"
+
     def backward(self, grad):
         if not self.needs_input_grad[0]:
             return None, None
@@ -196,6 +198,8 @@ class NLLLoss(_ClassIndexLoss):
     def forward(self, log_probs, target):
         scores = self._prepare(log_probs, target)
         return self._output(-scores[self.rows, self.picked])
+
+    formula = "∂L/∂x = −1 at x[t], 0 elsewhere"
 
     def backward(self, grad):
         if not self.needs_input_grad[0]:
@@ -252,6 +256,8 @@ class BinaryCrossEntropy(Function):
         losses = -(target * _clamped_log(p, xp) + (1 - target) * _clamped_log(1 - p, xp))
         return _reduce(losses, self.reduction)
 
+    formula = "∂L/∂p = (p − t) / (p·(1 − p))"
+
     def backward(self, grad):
         p, target = self.saved_tensors
         need_p, need_target = self.needs_input_grad
@@ -279,6 +285,8 @@ class BinaryCrossEntropyWithLogits(Function):
         weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
         self.save_for_backward(x, target, pos_weight)
         return _reduce((1 - target) * x + weight * softplus_neg, self.reduction)
+
+    formula = "∂L/∂x = σ(x) − t\n(with pos_weight w: σ(x)·(1 + (w−1)·t) − w·t)"
 
     def backward(self, grad):
         x, target, pos_weight = self.saved_tensors
@@ -352,6 +360,8 @@ class MSELoss(Function):
         difference = a - b
         self.size = difference.size
         return _reduce(difference * difference, self.reduction)
+
+    formula = "∂L/∂a = 2(a − b)/n,  ∂L/∂b = −2(a − b)/n"
 
     def backward(self, grad):
         a, b = self.saved_tensors

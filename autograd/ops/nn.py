@@ -37,6 +37,8 @@ class Softmax(Function):
         self.save_for_backward(y)
         return y
 
+    formula = "∂L/∂x = y·(g − Σ g·y)"
+
     def backward(self, grad):
         y, = self.saved_tensors
         return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
@@ -57,6 +59,8 @@ class LogSoftmax(Function):
             y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         self.save_for_backward(y)
         return y
+
+    formula = "∂L/∂x = g − softmax(x)·Σ g"
 
     def backward(self, grad):
         y, = self.saved_tensors
@@ -102,6 +106,8 @@ class Dropout(Function):
         self.save_for_backward(mask)
         return x * mask
 
+    formula = "∂y/∂x = mask/(1 − p)"
+
     def backward(self, grad):
         mask, = self.saved_tensors
         return grad * mask
@@ -112,6 +118,8 @@ class Identity(Function):
 
     def forward(self, x):
         return x
+
+    formula = "∂y/∂x = 1"
 
     def backward(self, grad):
         return grad
@@ -159,6 +167,8 @@ class Embedding(Function):
         self.rows = indices.reshape(-1)
         self.weight_shape = weight.shape
         return weight[indices]
+
+    formula = "∂L/∂W[i] = Σ of the rows of g whose id is i"
 
     def backward(self, grad):
         if not self.needs_input_grad[0]:

@@ -213,6 +213,10 @@ class LSTMRecurrence(Recurrence):
         self.tanh_cs[t] = tanh_c
         h_states[after] = h
 
+    formula = ("i, f, g, o = σ, σ, tanh, σ(W_ih x + W_hh h + b)\n"
+               "c' = f·c + i·g,   h' = o·tanh(c')\n"
+               "backward: these steps in reverse (BPTT)")
+
     def step_back(self, t, dh, dc, before, after, w_hh, d_pre, d_hidden):
         d_gates, dc_prev = kernels.lstm_pointwise_backward(self.acts[t], self.c_states[before], self.tanh_cs[t],
                                                            dh, dc)
@@ -247,6 +251,10 @@ class GRURecurrence(Recurrence):
             gates_x[...] = act
         self.hidden_ns[t] = gates_h[:, 2 * hidden:]
         h_states[after] = h
+
+    formula = ("r, z = σ(W_ir x + W_hr h + b_r),  σ(W_iz x + W_hz h + b_z)\n"
+               "n = tanh(W_in x + b_in + r·(W_hn h + b_hn))\n"
+               "h' = (1 − z)·n + z·h,   backward: BPTT")
 
     def step_back(self, t, dh, dc, before, after, w_hh, d_pre, d_hidden):
         d_gates_x, d_gates_h, dh_direct = kernels.gru_pointwise_backward(self.acts[t], self.hidden_ns[t],
@@ -287,6 +295,9 @@ class RNNRecurrence(Recurrence):
             xp.maximum(out, 0, out=out)
         h_states[after] = out
 
+    formula = ("h' = tanh(W_ih x + W_hh h + b)  (or relu)\n"
+               "∂h'/∂pre = 1 − h'²  (relu: [h' > 0]),   backward: BPTT")
+
     def step_back(self, t, dh, dc, before, after, w_hh, d_pre, d_hidden):
         out = self.outs[t]
         d = d_pre[t]
@@ -309,6 +320,10 @@ class Cell(Function):
     @property
     def name(self):
         return self.recurrence.name + "Cell"
+
+    @property
+    def formula(self):  # the equations of the recurrence it runs for one step
+        return self.recurrence.formula
 
     def forward(self, x, *args):
         if x.ndim != 2:

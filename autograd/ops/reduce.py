@@ -85,6 +85,8 @@ class Sum(Function):
         self.input_shape = x.shape
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
+    formula = "∂y/∂xᵢ = 1  (g broadcast back)"
+
     def backward(self, grad):
         grad = _with_kept_axes(grad, self.input_shape, self.axis, self.keepdims)
         return self.xp.broadcast_to(grad, self.input_shape)
@@ -99,6 +101,8 @@ class Mean(Function):
     def forward(self, x):
         self.input_shape = x.shape
         return x.mean(axis=self.axis, keepdims=self.keepdims)
+
+    formula = "∂y/∂xᵢ = 1/n"
 
     def backward(self, grad):
         grad = _with_kept_axes(grad, self.input_shape, self.axis, self.keepdims)
@@ -120,6 +124,8 @@ class Max(Function):
         self.save_for_backward(x, extreme)  # the winners are found in backward, only if it runs
         return extreme if self.keepdims else extreme.reshape(_reduced_shape(x.shape, self.axis))
 
+    formula = "∂y/∂xᵢ = [xᵢ is the max]  (shared at ties)"
+
     def backward(self, grad):
         x, extreme = self.saved_arrays  # the winners' mask is a constant
         winners = (x == extreme).astype(grad.dtype)
@@ -130,6 +136,8 @@ class Max(Function):
 
 class Min(Max):
     largest = False
+
+    formula = "∂y/∂xᵢ = [xᵢ is the min]  (shared at ties)"
 
 
 def _reduced_shape(shape, axis):
@@ -146,6 +154,8 @@ class Var(Function):
     def forward(self, x):
         self.save_for_backward(x)
         return x.var(axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+
+    formula = "∂y/∂xᵢ = 2(xᵢ − mean)/(n − ddof)"
 
     def backward(self, grad):
         x, = self.saved_tensors
@@ -194,6 +204,8 @@ class LogSumExp(Function):
             y = y.reshape(_reduced_shape(x.shape, self.axis))
         self.save_for_backward(x, y)
         return y
+
+    formula = "∂y/∂xᵢ = softmax(x)ᵢ"
 
     def backward(self, grad):
         x, y = self.saved_tensors

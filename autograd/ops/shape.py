@@ -44,6 +44,8 @@ class Reshape(Function):
         self.input_shape = x.shape
         return x.reshape(self.shape)
 
+    formula = "∂L/∂x = g reshaped to x's shape"
+
     def backward(self, grad):
         return grad.reshape(self.input_shape)
 
@@ -93,6 +95,8 @@ class Transpose(Function):
     def forward(self, x):
         return x.transpose(self.axes)
 
+    formula = "∂L/∂x = g with the axes permuted back"
+
     def backward(self, grad):
         if self.axes is None:  # reversing is its own inverse
             return grad.transpose()
@@ -109,6 +113,8 @@ class SwapAxes(Function):
     def forward(self, x):
         return x.swapaxes(self.axis1, self.axis2)
 
+    formula = "∂L/∂x = g with the two axes swapped back"
+
     def backward(self, grad):
         return grad.swapaxes(self.axis1, self.axis2)
 
@@ -122,6 +128,8 @@ class BroadcastTo(Function):
     def forward(self, x):
         self.input_shape = x.shape
         return self.xp.broadcast_to(x, self.shape)
+
+    formula = "∂L/∂x = Σ g over the copies"
 
     def backward(self, grad):
         return unbroadcast(grad, self.input_shape)
@@ -147,6 +155,8 @@ class Concatenate(Function):
         self.axis = axis
         return self.xp.concatenate(xs, axis=axis)
 
+    formula = "∂L/∂xₖ = xₖ's stretch of g along axis"
+
     def backward(self, grad):
         bounds = self.bounds
         return tuple(grad[_slice_along(self.axis, bounds[i], bounds[i + 1])] if needed else None
@@ -163,6 +173,8 @@ class Stack(Function):
         self.axis = self.axis % (xs[0].ndim + 1)
         return self.xp.stack(xs, axis=self.axis)
 
+    formula = "∂L/∂xₖ = g[k] along the new axis"
+
     def backward(self, grad):
         before = (slice(None),) * self.axis
         return tuple(grad[before + (i,)] if needed else None for i, needed in enumerate(self.needs_input_grad))
@@ -176,6 +188,8 @@ class Split(Function):
 
     def forward(self, x):
         return tuple(self.xp.split(x, self.indices_or_sections, axis=self.axis))
+
+    formula = "∂L/∂x = concatenate(g₁, g₂, …)"
 
     def backward(self, *grads):
         return self.xp.concatenate(grads, axis=self.axis)
@@ -192,6 +206,8 @@ class Pad(Function):
         widths = numpy.broadcast_to(numpy.asarray(self.pad_width, dtype=numpy.int64), (x.ndim, 2)).tolist()
         self.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         return xp.pad(x, self.pad_width, mode="constant", constant_values=self.constant_values)
+
+    formula = "∂L/∂x = g without the border"
 
     def backward(self, grad):
         return grad[self.interior]
@@ -249,6 +265,8 @@ class GetItem(Function):
     def forward(self, x):
         self.input_shape = x.shape
         return x[self.index]
+
+    formula = "∂L/∂x = g at x[index], 0 elsewhere (repeats add)"
 
     def backward(self, grad):
         if isinstance(grad, Tensor):  # create_graph: the scatter must itself be differentiable
@@ -311,6 +329,8 @@ class ScatterAdd(Function):
 
     def forward(self, values):
         return _scatter(self.shape, self.index, values, _repeats_possible(self.index))
+
+    formula = "∂L/∂v = g[index]"
 
     def backward(self, grad):
         return grad[self.index]

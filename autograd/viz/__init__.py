@@ -9,12 +9,16 @@
 Diagrams are `graphviz.Digraph`s: the DOT text is always available (`.source`); SVG
 and PNG need a layout engine: a system `dot`, else the one in the `graphviz-pure`
 wheel (installed with `pip install 'autograd-dag[viz]'`). In Jupyter they show inline.
-Importing this package also records which nn.Module call made which node, so
-diagrams can box nodes by module (`group_modules`, `collapse_modules`).
+Without that extra, importing this package raises `VizNotInstalled` naming the command.
+
+Module boxes (`group_modules`, `collapse_modules`) come from the nn.Module calls
+recorded with weak references while viz is imported: the record never keeps a
+model (or its graph) alive.
 """
+from ._graphviz import VizNotInstalled  # first: raises VizNotInstalled without the extra
 from . import scopes
-from .draw import draw, Diagram, GraphTooLarge, format_values, LOCAL_DERIVATIVES
-from .render import layout_engine, run_layout, LayoutEngineMissing, INSTALL_HINT
+from .draw import draw, Diagram, GraphTooLarge, FormatNotSupported, format_values, formula_of
+from .render import layout_engine, run_layout, supported_formats, LayoutEngineMissing, INSTALL_HINT
 from .steps import backward_steps, save_steps, BackwardStep
 
 
@@ -26,5 +30,5 @@ def render(diagram, path, format=None):
 scopes.install()
 
 __all__ = ["draw", "backward_steps", "save_steps", "render", "Diagram", "BackwardStep", "GraphTooLarge",
-           "LayoutEngineMissing", "layout_engine", "run_layout", "format_values", "LOCAL_DERIVATIVES",
-           "INSTALL_HINT"]
+           "FormatNotSupported", "LayoutEngineMissing", "VizNotInstalled", "layout_engine", "run_layout",
+           "supported_formats", "format_values", "formula_of", "INSTALL_HINT"]

@@ -3,19 +3,29 @@
 Nodes are numbered in creation order (`sequence_nr`). While `autograd.viz` is
 imported, every `Module.__call__` notes the range of numbers handed out during
 its forward: a node whose number falls in that range was made inside that call.
-Nothing is added to the nodes themselves, and the record keeps only the latest
-calls, so training with viz imported costs two counter reads per module call.
+Nothing is added to the nodes themselves.
 
-    >>> y = model(x)                            # records (first, last, model) and one entry per sub-module
-    >>> calls_containing(node.sequence_nr)      # innermost first
+The record is keyed by the module through a weak reference, so it never keeps a
+model alive (a dropped model's calls vanish with it), and it keeps only each
+module's latest CALLS_PER_MODULE calls, so its size depends on the model, not on
+how long it trains: memory stays flat over any number of steps. Training with
+viz imported costs two counter reads per module call.
+
+    >>> y = model(x)                            # records (first, last) for model and each sub-module
+    >>> calls_for([node.sequence_nr])           # [(first, last, module), ...]
 """
 import collections
 import contextlib
+import weakref
 
 from .. import graph
 
-# (first sequence number, one past the last, module); newest last.
-CALLS = collections.deque(maxlen=20000)
+# A diagram shows one graph; a module called more often than this within one graph (a cell
+# stepped over a long sequence) loses the boxes of its oldest calls, nothing else.
+CALLS_PER_MODULE = 256
+
+# module (weakly) -> deque of (first sequence number, one past the last), newest last
+CALLS = weakref.WeakKeyDictionary()
 
 
 def _next_number():
@@ -29,7 +39,13 @@ def module_call(module):
     try:
         yield
     finally:
-        CALLS.append((first, _next_number(), module))
+        try:
+            calls = CALLS.get(module)
+            if calls is None:
+                calls = CALLS[module] = collections.deque(maxlen=CALLS_PER_MODULE)
+        except TypeError:  # a module class without weak references (__slots__): not recorded
+            return
+        calls.append((first, _next_number()))
 
 
 def install():
@@ -46,8 +62,11 @@ def uninstall():
 
 
 def calls_for(sequence_numbers):
-    """The recorded module calls that contain at least one of `sequence_numbers`."""
+    """The recorded calls of live modules that contain at least one of `sequence_numbers`."""
     if not sequence_numbers:
         return []
     low, high = min(sequence_numbers), max(sequence_numbers)
-    return [(first, last, module) for first, last, module in CALLS if first <= high and last > low]
+    found = []
+    for module, calls in list(CALLS.items()):
+        found.extend((first, last, module) for first, last in calls if first <= high and last > low)
+    return sorted(found, key=lambda call: call[0])

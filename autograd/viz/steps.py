@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..errors import GraphError
-from .draw import draw, tensor_gradients, Diagram
+from .draw import draw, tensor_gradients, formula_of, Diagram
 from .render import layout_engine
 from .walk import collect, op_key, is_released
 
@@ -53,8 +53,10 @@ def backward_steps(loss, **draw_options):
                 known[key] = grads[key]
         options = dict(show_grads=True, show_values=True)
         options.update(draw_options)
-        diagram = draw(loss, highlight=node, known_grads=dict(known),
-                       title=f"backward step {index} of {len(order)}: {node.name}", **options)
+        formula = formula_of(node)  # the op's own `formula`, next to its backward
+        title = f"backward step {index} of {len(order)}: {node.name}" + (f"   ({formula.splitlines()[0]})"
+                                                                        if formula else "")
+        diagram = draw(loss, highlight=node, known_grads=dict(known), title=title, **options)
         steps.append(BackwardStep(index, node, diagram, list(known)))
     return steps
 
