@@ -90,7 +90,7 @@ class Diagram(graphviz.Digraph):
             or self.format or "svg"
         target = outfile or f"{source_path}.{fmt}"
         if raise_if_result_exists and os.path.exists(target):
-            raise FileExistsError(f"output file exists: {target!r}")
+            raise OutputExists(f"Diagram.render: the output file exists already: {target!r}")
         folder = os.path.dirname(source_path)
         if folder:
             os.makedirs(folder, exist_ok=True)
@@ -148,6 +148,10 @@ class Diagram(graphviz.Digraph):
                 os.remove(temporary)
             raise
         return path
+
+
+class OutputExists(AutogradError, FileExistsError):
+    """render(raise_if_result_exists=True) found the image already there (graphviz's behaviour)."""
 
 
 class FormatNotSupported(AutogradError, ValueError):
