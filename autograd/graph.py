@@ -151,8 +151,8 @@ class Function:
             raise _explain_failure(self, args, error) from error
 
         single = type(outputs) is not tuple
-        if single and type(outputs) is not numpy.ndarray and isinstance(outputs, numpy.generic):
-            outputs = self._scalar_output_as_array(outputs)
+        if single and type(outputs) is not numpy.ndarray:
+            outputs = self._output_as_array(outputs)
 
         if not (True in needs_grad and is_grad_enabled()):
             self._saved = ()  # no backward will run: drop what forward saved
@@ -166,8 +166,10 @@ class Function:
         self.sequence_nr = next(clock)
         if anomaly.enabled:
             self._trace = anomaly.creation_trace()
-        if single:
-            result = Tensor._from_op(outputs, self, 0)
+        if single:   # Tensor._from_op, inlined: this is the hottest line of the library
+            result = _new_tensor(Tensor)
+            result.data, result.grad, result.creator, result.output_index = outputs, None, self, 0
+            result.requires_grad, result.name, result._hooks, result._versions = True, None, None, None
             self._outputs = (weakref.ref(result),)
             return result
         results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
@@ -176,10 +178,13 @@ class Function:
         self._output_templates = tuple((y.shape, y.dtype) for y in outputs)
         return results
 
-    def _scalar_output_as_array(self, scalar):
-        """NumPy returns scalars for 0-d results; outputs must be arrays, also where saved."""
-        array = backend.get_array_module(scalar).asarray(scalar)
-        self._saved = tuple(array if a is scalar else a for a in self._saved)
+    def _output_as_array(self, output):
+        """NumPy returns scalars for 0-d results (and a custom forward may return a number); outputs
+        must be arrays, also where saved. CuPy arrays pass as they are."""
+        if backend.is_cupy_array(output):
+            return output
+        array = backend.get_array_module(output).asarray(output)
+        self._saved = tuple(array if a is output else a for a in self._saved)
         return array
 
     @classmethod
@@ -192,9 +197,7 @@ class Function:
         self._saved = ()
         self._released = True
         # Keep the graph's structure (for diagrams) but not the intermediate values.
-        describe = TensorDescription.of
-        self.inputs = tuple([x if x.__class__ is not Tensor or x.creator is None else describe(x)
-                             for x in self.inputs])
+        self.inputs = tuple(map(_describe, self.inputs))
 
     def __repr__(self):
         return f"<{self.name} node #{self.sequence_nr}>"
@@ -252,6 +255,16 @@ class _NotTwiceDifferentiable(Function):
 
 
 _PYTHON_NUMBERS = (float, int, bool)
+_new_tensor = object.__new__
+
+
+def _describe(x):
+    """A released node's input: an intermediate tensor is replaced by its description (so its array
+    can be freed); leaves and constants stay."""
+    if x.__class__ is not Tensor or x.creator is None:
+        return x
+    data = x.data
+    return tuple.__new__(TensorDescription, (data.shape, data.dtype, x.name, x.creator, x.output_index))
 
 
 def _as_constant(value, op_name):
