@@ -11,7 +11,7 @@ import traceback
 
 from . import backend
 from .errors import GraphError
-from .tensor import Tensor
+from .tensor import Tensor, unwrap
 
 enabled = False   # process-wide, as PyTorch's anomaly mode
 
@@ -60,7 +60,7 @@ def check_gradients(node, input_grads):
     for index, g in enumerate(input_grads):
         if g is None:
             continue
-        data = g.data if isinstance(g, Tensor) else g
+        data = unwrap(g)
         if not bool(backend.get_array_module(data).isfinite(data).all()):
             where = "".join(traceback.format_list(node._trace[-3:])) if node._trace else "  (not recorded)\n"
             raise GraphError(f"anomaly: {node.name}.backward returned a gradient with NaN or infinity for "

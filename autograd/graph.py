@@ -32,7 +32,7 @@ from . import anomaly, backend, hooks
 from .backend import numpy_namespace
 from .errors import AutogradError, ArgumentError, GraphError, ShapeError, explain_op_failure
 from .grad_mode import is_grad_enabled, set_grad_enabled
-from .tensor import Tensor, TensorDescription
+from .tensor import Tensor, TensorDescription, unwrap
 
 # One clock for node creation and in-place writes: a tensor written after a node was created has
 # a write time larger than the node's sequence_nr, which is how backward notices stale inputs.
@@ -222,7 +222,7 @@ def once_differentiable(backward):
     def run_once(self, *grads):
         if not self._create_graph:
             return backward(self, *grads)
-        arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+        arrays = [unwrap(g) for g in grads]
         self._create_graph = False
         self.xp = backend.namespace(next(a for a in arrays if a is not None))
         try:
@@ -290,7 +290,7 @@ def _flatten(items):
 
 
 def _explain_failure(function, args, error):
-    devices = {backend.device_of(a.data if isinstance(a, Tensor) else a) for a in args if hasattr(a, "shape")}
+    devices = {backend.device_of(unwrap(a)) for a in args if hasattr(a, "shape")}
     shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
     return explain_op_failure(function.name, shapes, devices, error)
 
@@ -537,7 +537,7 @@ def _raise_stale(node, which, tensor, versions):
 def _fill_missing_grads(node, grads):
     """Outputs that received no gradient get zeros, so op authors never see None."""
     like = next(g for g in grads if g is not None)
-    xp = backend.get_array_module(like.data if isinstance(like, Tensor) else like)
+    xp = backend.get_array_module(unwrap(like))
     filled = []
     for g, (shape, dtype) in zip(grads, node._output_templates):
         if g is None:

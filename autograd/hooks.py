@@ -14,7 +14,7 @@ import numpy
 
 from . import backend
 from .errors import GraphError, ShapeError
-from .tensor import Tensor
+from .tensor import Tensor, unwrap
 
 
 class LeafHooks:
@@ -86,7 +86,7 @@ def run_grad_hooks(hooks, grad, create_graph):
 def checked_gradient(value, like, source, create_graph):
     """`value` (a Tensor, an array or a number) as a gradient in place of `like` (same shape, floating
     dtype, same device), or GraphError saying why not."""
-    like = like.data if isinstance(like, Tensor) else like
+    like = unwrap(like)
     if isinstance(value, Tensor):
         array = value.data
     elif isinstance(value, (int, float, numpy.generic)):

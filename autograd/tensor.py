@@ -225,6 +225,14 @@ class TensorDescription(tuple):
     ndim = property(lambda self: len(self[0]))
 
 
+def unwrap(x):
+    """The array inside a tensor; anything else as it is. The library's one way to unwrap.
+
+    >>> unwrap(autograd.tensor([1.0]))        # array([1.], dtype=float32)
+    """
+    return x.data if isinstance(x, Tensor) else x
+
+
 def tensor(data, requires_grad=False, dtype=None, device=None, name=None):
     """Make a leaf tensor from a copy of `data`. Python floats and lists become float32 by default.
 

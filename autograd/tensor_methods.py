@@ -24,7 +24,7 @@ from . import backend, graph, hooks, ops
 from .errors import DTypeError, GraphError, ShapeError
 from .grad_mode import is_grad_enabled, no_grad
 from .ops import elementwise as _elementwise
-from .tensor import Tensor, VersionCounter
+from .tensor import Tensor, VersionCounter, unwrap
 
 Tensor.ops = ops   # the differentiable namespace that backward formulas use under create_graph=True
 
@@ -196,8 +196,6 @@ def _in_place(target, op_name, out_of_place, write, others=()):
     return target
 
 
-def _unwrap(value):
-    return value.data if isinstance(value, Tensor) else value
 
 
 _OPS_OF_UFUNCS = {"add": _elementwise.Add, "subtract": _elementwise.Sub, "multiply": _elementwise.Mul,
@@ -211,7 +209,7 @@ def _ufunc_write(name, ufunc_name):
     def method(self, other):
         def write(array):
             xp = backend.get_array_module(array)
-            getattr(xp, ufunc_name)(array, _unwrap(other), out=array, casting="same_kind")
+            getattr(xp, ufunc_name)(array, unwrap(other), out=array, casting="same_kind")
         return _in_place(self, name, lambda t: op()(t, other), write, (other,))
 
     method.__name__ = name
@@ -245,14 +243,14 @@ def zero_(self):
 def fill_(self, value):
     """Fill with `value` (a number or a one-element tensor), in place."""
     def write(array):
-        array[...] = _unwrap(value)
+        array[...] = unwrap(value)
     return _in_place(self, "fill_", lambda t: t * 0 + value, write, (value,))
 
 
 def copy_(self, source):
     """Copy `source`'s values (broadcast to this shape) into this tensor, in place."""
     def write(array):
-        data = backend.to_device(_unwrap(source), backend.device_of(array)) if hasattr(source, "shape") else source
+        data = backend.to_device(unwrap(source), backend.device_of(array)) if hasattr(source, "shape") else source
         if hasattr(data, "dtype") and not numpy.can_cast(data.dtype, array.dtype, "same_kind") and \
                 array.dtype.kind != data.dtype.kind and array.dtype.kind in "fc":
             raise DTypeError(f"copy_: cannot copy {data.dtype} into {array.dtype}")
@@ -270,12 +268,12 @@ def clamp_(self, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
 
 def masked_fill_(self, mask, value):
     """Set the elements where `mask` is True to `value`, in place."""
-    mask = _unwrap(mask)
+    mask = unwrap(mask)
     if getattr(mask, "dtype", None) is None or mask.dtype != numpy.bool_:
         raise DTypeError(f"masked_fill_: the mask must be a bool tensor, not {getattr(mask, 'dtype', type(mask))}")
 
     def write(array):
-        array[backend.get_array_module(array).broadcast_to(mask, array.shape)] = _unwrap(value)
+        array[backend.get_array_module(array).broadcast_to(mask, array.shape)] = unwrap(value)
     return _in_place(self, "masked_fill_", lambda t: ops.where(mask, value, t), write, (value,))
 
 
@@ -284,7 +282,7 @@ def setitem(self, index, value):
     index = ops.shape._as_index(index, backend.get_array_module(self.data))
 
     def write(array):
-        array[index] = backend.to_device(_unwrap(value), backend.device_of(array)) \
+        array[index] = backend.to_device(unwrap(value), backend.device_of(array)) \
             if hasattr(value, "shape") else value
     return _in_place(self, "__setitem__", lambda t: ops.shape.SetItem(index)(t, value), write, (value,))
 
@@ -308,7 +306,7 @@ def _augmented(method):
 
 def _compare(ufunc_name):
     def compare(a, b):
-        a_data, b_data = _unwrap(a), _unwrap(b)
+        a_data, b_data = unwrap(a), unwrap(b)
         xp = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data)
         return Tensor._from_op(getattr(xp, ufunc_name)(a_data, b_data), None, 0)
     compare.__name__ = ufunc_name

@@ -37,7 +37,7 @@ import numpy
 
 from .. import backend, ops
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from . import init
 from .layers import Linear
 from .module import Module, Parameter
@@ -54,7 +54,7 @@ def lengths_to_mask(lengths, max_length=None):
 
     >>> lengths_to_mask([2, 3])                # [[True, True, False], [True, True, True]]
     """
-    lengths = lengths.data if isinstance(lengths, Tensor) else lengths
+    lengths = unwrap(lengths)
     xp = backend.get_array_module(lengths) if hasattr(lengths, "shape") else numpy
     lengths = xp.asarray(lengths)
     if max_length is None:
@@ -68,7 +68,7 @@ def _additive_mask(mask, like, allowed_when_true=True):
     A bool mask uses `allowed_when_true` to say which value means "may attend";
     a float mask is already additive and is only cast to the scores' dtype.
     """
-    mask = mask.data if isinstance(mask, Tensor) else mask
+    mask = unwrap(mask)
     xp = backend.get_array_module(like)
     mask = xp.asarray(mask)
     if mask.dtype == bool:

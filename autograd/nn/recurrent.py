@@ -31,7 +31,7 @@ from ..creation import zeros
 from ..errors import ArgumentError, ShapeError
 from ..grad_mode import no_grad
 from ..ops.recurrent import _zeros_state
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from . import init
 from .module import Module, Parameter
 
@@ -118,7 +118,7 @@ def run_composed(step, x, states, weights, lengths=None, reverse=False, batch_fi
     masks = None
     if lengths is not None:
         lengths = numpy.asarray(lengths.numpy() if isinstance(lengths, Tensor) else lengths)
-        device = backend.device_of(x.data if isinstance(x, Tensor) else x)
+        device = backend.device_of(unwrap(x))
         masks = backend.to_device((numpy.arange(steps)[:, None] < lengths)[:, :, None], device)  # (T, B, 1)
     outputs = [None] * steps
     states = tuple(states)

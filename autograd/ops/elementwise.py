@@ -14,7 +14,7 @@ import numpy
 from .. import backend
 from ..errors import ArgumentError, DeviceError, DTypeError, ShapeError
 from ..graph import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .registry import (declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
                        away_from, uniform, Sample, ErrorInput, mismatched_shapes, string_input)
 
@@ -39,9 +39,6 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def _values(x):
-    """The array of a tensor (under create_graph, saved values are tensors), else x itself."""
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _shape(x):
@@ -129,7 +126,7 @@ class Pow(BinaryFunction):
                 log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
                 grad_b = grad * y * log_a if a != 0 else xp.where(b >= 0, 0.0, grad * y * log_a)
             else:
-                at_zero = (_values(a) == 0) & (_values(b) >= 0)   # a constant mask
+                at_zero = (unwrap(a) == 0) & (unwrap(b) >= 0)   # a constant mask
                 grad_b = xp.where(at_zero, 0.0, grad * y * xp.log(xp.where(at_zero, 1.0, a)))
         return grad_a, grad_b
 
@@ -485,7 +482,7 @@ def clip(x, min=None, max=None):  # noqa: A002 (NumPy's argument names)
 
 def where(condition, a, b):
     """Pick from `a` where `condition` holds, else from `b`; gradients flow to a and b."""
-    condition = condition.data if hasattr(condition, "creator") else condition
+    condition = unwrap(condition)
     return Where()(condition, a, b)
 
 

@@ -19,6 +19,7 @@ from ..graph import Function
 from .elementwise import unbroadcast
 from .nn import _integer_ids
 from .registry import declare, Sample, uniform, away_from, binary_samples, binary_shaped, ErrorInput
+from ..tensor import unwrap
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss"]
 
@@ -51,8 +52,6 @@ def _per_element(grad, reduction, size):
     return grad * (1.0 / max(size, 1)) if reduction == "mean" else grad
 
 
-def _data(x):
-    return x.data if hasattr(x, "creator") else x
 
 
 def _as_constant_like(value, like):
@@ -63,7 +62,7 @@ def _as_constant_like(value, like):
     """
     if hasattr(value, "creator"):  # a Tensor: it may require grad, leave it to the op
         return value
-    like = _data(like)
+    like = unwrap(like)
     return backend.as_array(value, dtype=like.dtype, device=backend.device_of(like))
 
 
@@ -79,7 +78,7 @@ def _class_ids(op, scores, target, ignore_index):
     """Validate integer class ids for scores (..., V): shape (...) and every id in [0, V)."""
     if scores.ndim < 1:
         raise ShapeError(f"{op}: scores must have a class axis (the last one), got shape {tuple(scores.shape)}")
-    ids = _integer_ids(op, target, _data(scores))
+    ids = _integer_ids(op, target, unwrap(scores))
     if tuple(ids.shape) != tuple(scores.shape[:-1]):
         raise ShapeError(f"{op}: target of shape {tuple(ids.shape)} does not fit scores of shape "
                          f"{tuple(scores.shape)}; the target must have the scores' shape without the "
@@ -316,7 +315,7 @@ def binary_cross_entropy(p, target, reduction="mean"):
     _check_reduction("binary_cross_entropy", reduction)
     target = _as_constant_like(target, p)
     _check_same_shape("binary_cross_entropy", p, target)
-    probabilities = _data(p)
+    probabilities = unwrap(p)
     if probabilities.size and not bool(((probabilities >= 0) & (probabilities <= 1)).all()):  # NaN too
         raise ArgumentError("binary_cross_entropy: every input must be a probability in [0, 1], got values in "
                             f"[{float(probabilities.min())}, {float(probabilities.max())}] (apply sigmoid, or "

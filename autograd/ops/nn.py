@@ -16,6 +16,7 @@ from ..errors import ShapeError, DTypeError, IndexOutOfRangeError, ArgumentError
 from ..graph import Function
 from .checks import check_axis, ndim_of
 from .registry import declare, Sample, uniform, unary_shaped, ErrorInput
+from ..tensor import unwrap
 
 __all__ = ["softmax", "log_softmax", "dropout", "embedding"]
 
@@ -183,7 +184,7 @@ class Embedding(Function):
 def _integer_ids(op, indices, like):
     """An integer array of ids on `like`'s device, from a list, an ndarray or an int Tensor."""
     # a Tensor's ids are its .data (an ndarray's own .data is a raw buffer, hence the test)
-    data = indices.data if hasattr(indices, "creator") else indices
+    data = unwrap(indices)
     if isinstance(data, (list, tuple, int)) or isinstance(data, numpy.integer):
         data = numpy.asarray(data)
     if not hasattr(data, "dtype") or data.dtype.kind not in "iu":
@@ -201,7 +202,7 @@ def embedding(weight, indices, padding_idx=None):
     if weight.ndim != 2:
         raise ShapeError(f"embedding: weight must be a (num_embeddings, dim) matrix, got shape {tuple(weight.shape)}")
     vocabulary = weight.shape[0]
-    ids = _integer_ids("embedding", indices, weight.data if hasattr(weight, "creator") else weight)
+    ids = _integer_ids("embedding", indices, unwrap(weight))
     if ids.size:  # NumPy would wrap a negative id around silently; PyTorch refuses it too
         low, high = int(ids.min()), int(ids.max())
         if low < 0 or high >= vocabulary:

@@ -32,6 +32,7 @@ from ..backend import kernels
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..graph import Function, once_differentiable
 from .registry import declare, Sample, ErrorInput
+from ..tensor import unwrap
 
 __all__ = ["lstm", "gru", "rnn", "lstm_cell", "gru_cell", "rnn_cell"]
 
@@ -113,7 +114,7 @@ class Recurrence(Function):
         """(T, B, 1): 1 where step t is inside sequence b, 0 past its end; None without lengths."""
         if self.lengths is None:
             return None
-        lengths = self.lengths.data if hasattr(self.lengths, "creator") else self.lengths  # a Tensor
+        lengths = unwrap(self.lengths)  # a Tensor
         lengths = xp.asarray(lengths)
         if lengths.shape != (batch,):
             raise ShapeError(f"{self.name}: lengths has shape {tuple(lengths.shape)}, expected ({batch},)")
@@ -354,7 +355,7 @@ class Cell(Function):
 
 def _zeros_state(x, weight_hh, batch_first):
     """A zero initial state when none is given (a constant array of x's dtype and device)."""
-    data = x.data if hasattr(x, "creator") else x
+    data = unwrap(x)
     batch = data.shape[0] if (batch_first or data.ndim == 2) else data.shape[1]
     return backend.get_array_module(data).zeros((batch, weight_hh.shape[1]), dtype=data.dtype)
 

@@ -17,7 +17,7 @@ import numpy
 from .. import backend
 from ..errors import ArgumentError, AxisError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..graph import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .elementwise import unbroadcast
 from .reduce import _array_like
 from .checks import check_axis
@@ -419,7 +419,7 @@ def _check_joined(op, tensors, axis):
     """concatenate/stack: at least one input, a valid axis, and shapes that fit (named in the error)."""
     if len(tensors) == 0:
         raise ArgumentError(f"{op}: needs at least one tensor")
-    shapes = [tuple(numpy.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    shapes = [tuple(numpy.shape(unwrap(t))) for t in tensors]
     ndim = len(shapes[0])
     if op == "concatenate" and ndim == 0:
         raise ShapeError("concatenate: 0-d tensors have no axis to join along (use stack)")
@@ -483,7 +483,7 @@ def getitem(x, index):
     >>> W[autograd.tensor([0, 3, 0])]        # rows 0, 3, 0; row 0's gradient is the sum of two
     """
     x = _array_like(x)
-    data = x.data if isinstance(x, Tensor) else x
+    data = unwrap(x)
     index = _as_index(index, backend.get_array_module(data))
     for part in index if type(index) is tuple else (index,):
         if hasattr(part, "dtype") and getattr(part, "ndim", 0) >= 0 and part.dtype.kind not in "biu":
@@ -507,7 +507,7 @@ def scatter_add(shape, index, values):
     >>> autograd.scatter_add((3,), numpy.array([0, 0, 2]), autograd.ones(3))   # tensor([2., 0., 1.])
     """
     values = _array_like(values)
-    data = values.data if isinstance(values, Tensor) else values
+    data = unwrap(values)
     return ScatterAdd(shape, _as_index(index, backend.get_array_module(data)))(values)
 
 
