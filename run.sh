@@ -17,7 +17,7 @@ setup() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[viz,train,test]"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[viz,train,test,distributed]"
     install_fingerprint > "$STAMP"
 }
 

@@ -10,7 +10,8 @@ The tensor is in tensor.py, the engine in graph.py, the ops in ops/; tensor_meth
 """
 from .errors import (AutogradError, ShapeError, DeviceError, DTypeError, GraphError, GradcheckError,
                      OpCheckError, CheckpointError, IndexOutOfRangeError, ArgumentError, MissingExtraError,
-                     NonFiniteError, AxisError, TokenError, DataError, DataNotFoundError, ArgumentTypeError)
+                     NonFiniteError, AxisError, TokenError, DataError, DataNotFoundError, ArgumentTypeError,
+                     DistributedError)
 from .backend import set_default_dtype, get_default_dtype, cuda_available
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled

@@ -55,6 +55,10 @@ class ArgumentError(AutogradError, ValueError):
     """A setting outside its valid range (a dropout probability, a reduction name, ...)."""
 
 
+class DistributedError(AutogradError, RuntimeError):
+    """Several processes that disagree (parameter shapes, call order), or distributed training without MPI."""
+
+
 def explain_op_failure(op_name, shapes, devices, error):
     """NumPy's broadcasting or device error from inside an op, restated as ours: naming the op and shapes.
 

@@ -24,6 +24,10 @@ Arrays come back as NumPy arrays on the CPU; `load_state_dict` moves them.
 Saving is atomic: the file is written under a temporary name in the same
 directory and renamed over the target only when complete, so a crash never
 leaves a half-written checkpoint under the real name.
+
+Under `mpirun` every rank holds the same model, and `save` called on every
+rank writes the file once, from rank 0 (call `autograd.distributed.barrier()`
+before other ranks read it back).
 """
 import io
 import json
@@ -105,7 +109,11 @@ def save(obj, path):
 
     >>> autograd.save(model.state_dict(), "model.safetensors")
     """
+    from .distributed import process_group
+
     path = os.fspath(path)
+    if not process_group.is_main_process():  # data-parallel ranks hold the same state: rank 0 writes it
+        return
     arrays = {}
     structure = _flatten(obj, "", arrays)
     description = json.dumps(structure)

@@ -20,6 +20,11 @@ The progress bar (tqdm) shows the running loss and metrics; `progress=False`
 turns it off. Without tqdm, or when the output is not a terminal (a log file,
 CI), `progress=True` prints one plain line per epoch instead of a bar. Each batch is a tuple (inputs..., target): the model gets the
 inputs, the loss function gets the model's output and the target.
+
+Under `mpirun` (a `DistributedDataParallel` model, loaders with a
+`DistributedSampler`) the same call trains on every rank: the loss and metrics
+of each epoch are averaged over the ranks (weighted by their examples), only
+rank 0 shows progress and writes plots, and each sampler gets `set_epoch`.
 """
 import sys
 import time
@@ -27,6 +32,7 @@ import time
 import numpy
 
 from . import nn
+from .distributed import process_group
 from .grad_mode import no_grad
 from .errors import ArgumentError, missing_extra
 from .optim.lr_scheduler import ReduceLROnPlateau
@@ -110,7 +116,7 @@ class History:
             ax.legend()
         if title:
             figure.suptitle(title)
-        if path is not None:
+        if path is not None and process_group.is_main_process():  # under mpirun: rank 0 writes the file
             figure.savefig(path, dpi=100)
         return figure
 
@@ -134,6 +140,10 @@ class Trainer:
         self.progress = progress
         self.history = History()
 
+    @property
+    def _shows_progress(self):
+        return self.progress and process_group.is_main_process()  # under mpirun only rank 0 prints
+
     def _forward(self, batch):
         *inputs, target = batch
         output = self.model(*inputs)
@@ -143,12 +153,14 @@ class Trainer:
         """One pass over `loader` with updates; returns {'loss': mean, metric: mean}."""
         self.model.train()
         totals = _Averages(self.metrics)
-        bar = _progress_bar(loader, description, self.progress)
+        bar = _progress_bar(loader, description, self._shows_progress)
         clipped = list(self.model.parameters()) if self.clip_grad_norm is not None else None
         for batch in bar:
             self.optimizer.zero_grad()
             output, target, loss = self._forward(batch)
             loss.backward()
+            if hasattr(self.model, "finish_gradient_sync"):  # DistributedDataParallel: all averaged?
+                self.model.finish_gradient_sync()
             if clipped is not None:
                 nn.utils.clip_grad_norm_(clipped, self.clip_grad_norm)
             self.optimizer.step()
@@ -158,7 +170,7 @@ class Trainer:
         if totals.count == 0:  # a mean over nothing would report loss 0.0
             raise ArgumentError(f"{description}: the training loader gave no batches (is the dataset empty, "
                                 "or drop_last=True with fewer samples than batch_size?)")
-        return totals.means()
+        return totals.means_over_ranks()
 
     @no_grad()
     def evaluate(self, loader):
@@ -170,7 +182,7 @@ class Trainer:
             totals.add(loss.item(), output, target)
         if totals.count == 0:
             raise ArgumentError("evaluate: the loader gave no batches (is the dataset empty?)")
-        return totals.means()
+        return totals.means_over_ranks()
 
     def fit(self, train_loader, epochs=1, val_loader=None):
         """Train for `epochs`, evaluating on `val_loader` after each; returns the History."""
@@ -181,6 +193,9 @@ class Trainer:
                 raise ArgumentError(f"fit: {name} is empty (no batches), so there is nothing to "
                                     f"{'train on' if name == 'train_loader' else 'validate on'}")
         for epoch in range(1, epochs + 1):
+            for loader in (train_loader, val_loader):
+                if hasattr(getattr(loader, "sampler", None), "set_epoch"):  # DistributedSampler: reshuffle
+                    loader.sampler.set_epoch(epoch - 1)
             start = time.perf_counter()
             results = self.train_epoch(train_loader, f"epoch {epoch}/{epochs}")
             seconds = time.perf_counter() - start
@@ -193,7 +208,7 @@ class Trainer:
                 else:
                     self.scheduler.step()
             self.history.append(epoch=epoch, **results, lr=lr, time=seconds)
-            if self.progress:
+            if self._shows_progress:
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in results.items())
                 _write(f"epoch {epoch}/{epochs}  {shown}  ({seconds:.2f} s)")
         return self.history
@@ -228,6 +243,18 @@ class _Averages:
 
     def means(self):
         return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+
+    def means_over_ranks(self):
+        """The means over every rank's examples (the local means in a single process)."""
+        world = process_group.world()
+        if world.size == 1:
+            return self.means()
+        from .distributed import all_reduce
+
+        names = list(self.sums)
+        totals = numpy.array([self.sums[name] for name in names] + [self.count], dtype=numpy.float64)
+        all_reduce(totals)
+        return {name: float(total / max(totals[-1], 1)) for name, total in zip(names, totals[:-1])}
 
 
 def _tqdm():

@@ -7,3 +7,4 @@
 """
 from .dataset import Dataset, TensorDataset, Subset, random_split
 from .loader import DataLoader, default_collate
+from .sampler import DistributedSampler

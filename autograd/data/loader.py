@@ -44,7 +44,7 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, generator=None,
-                 collate_fn=None, device=None):
+                 collate_fn=None, device=None, sampler=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, numpy.integer)) or batch_size < 1:
             raise ArgumentError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
@@ -56,6 +56,10 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise ArgumentError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         device = backend.check_device(device)  # an unknown device fails here, not at the first batch
+        if sampler is not None and shuffle:
+            raise ArgumentError("DataLoader: sampler and shuffle=True exclude each other (the sampler decides "
+                                "the order; DistributedSampler shuffles itself)")
+        self.sampler = sampler  # an iterable of indices (DistributedSampler) replacing the loader's order
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -70,10 +74,12 @@ class DataLoader:
             self.generator = None  # use the library's generator at each epoch
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self):
+        if self.sampler is not None:
+            return numpy.fromiter(iter(self.sampler), dtype=numpy.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return numpy.arange(n)
