@@ -19,7 +19,7 @@ import math
 import numpy
 
 from .. import backend
-from ..errors import ArgumentError, CheckpointError
+from ..errors import ArgumentError, ArgumentTypeError, CheckpointError
 from ..grad_mode import no_grad
 
 # The valid range of each hyper-parameter any optimizer here takes: (low, high, high included).
@@ -53,21 +53,33 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
-        """Add {'params': [...], 'lr': ..., ...}; missing hyper-parameters take the defaults."""
-        group = dict(group)
+    def add_param_group(self, param_group):
+        """Add {'params': [...], 'lr': ..., ...}; missing hyper-parameters take the defaults.
+
+        A parameter listed twice in one group is kept once (a tied weight is
+        updated once); one already in another group raises ArgumentError (a ValueError, as in PyTorch).
+
+        >>> opt.add_param_group({"params": model.head.parameters(), "lr": 1e-2})
+        """
+        if not isinstance(param_group, dict):
+            raise ArgumentTypeError(f"add_param_group needs a dict with a 'params' entry, "
+                                    f"not {type(param_group).__name__}")
+        group = dict(param_group)
+        if "params" not in group:
+            raise ArgumentError("a parameter group needs a 'params' entry")
         params = group["params"]
         params = [params] if hasattr(params, "data") else list(params)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
-        unique = []
-        for p in params:  # a tied parameter passed twice must be updated once
-            if id(p) not in seen:
+        elsewhere = {id(p) for g in self.param_groups for p in g["params"]}
+        unique, seen = [], set()
+        for p in params:
+            if id(p) in elsewhere:
+                raise ArgumentError("some parameters appear in more than one parameter group")
+            if id(p) not in seen:  # a tied parameter passed twice must be updated once
                 seen.add(id(p))
                 unique.append(p)
         group["params"] = unique
         for name, value in self.defaults.items():
             group.setdefault(name, value)
-        group.setdefault("initial_lr", group.get("lr"))
         self._check_group(group)
         self.param_groups.append(group)
 
