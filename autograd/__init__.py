@@ -29,3 +29,24 @@ __version__ = "0.1.0"
 
 float32 = "float32"
 float64 = "float64"
+
+
+# Sub-packages reachable as attributes after a plain `import autograd` (autograd.nn.Linear, autograd.optim.SGD),
+# imported on first use so that `import autograd` itself stays fast.
+_LAZY_SUBMODULES = ("nn", "optim", "functional", "data", "training", "text", "datasets", "viz")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        try:
+            return importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as error:
+            if error.name != __name__ + "." + name:  # a dependency is missing: say which
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

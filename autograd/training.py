@@ -34,28 +34,119 @@ import numpy
 from . import nn
 from .distributed import process_group
 from .grad_mode import no_grad
-from .errors import ArgumentError, missing_extra
+from .errors import ArgumentError, ShapeError, missing_extra
 from .optim.lr_scheduler import ReduceLROnPlateau
 
-__all__ = ["accuracy", "History", "Trainer", "fit"]
+__all__ = ["Accuracy", "accuracy", "accuracy_for", "History", "Trainer", "fit"]
 
 
-def accuracy(output, target):
-    """The fraction of correct predictions: argmax over the last axis for (..., C) scores,
-    score > 0 for a single logit per example.
+def _as_numpy(x):
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return numpy.asarray(x)
 
-    >>> accuracy(model(x), y)          # 0.93
+
+class Accuracy:
+    """The fraction of correct predictions, as a metric that also reports its counts.
+
+    Multi-class scores have one more axis than the target (class ids): the
+    prediction is the argmax over the class axis (axis 1 as in PyTorch, or the
+    last axis for (N, T, V) sequence scores; `class_axis` says it outright), and
+    targets equal to `ignore_index` are not counted. Scores shaped like the
+    target (one output per example) are binary: predicted 1 where
+    score > `threshold` (0.5 for probabilities, 0 for logits). Anything else
+    raises instead of returning a wrong number.
+
+    >>> Accuracy(threshold=0.5)(model(x), y)            # sigmoid outputs
+    >>> Accuracy(ignore_index=pad)(logits, targets)     # a sequence model, padding not counted
     """
-    scores = output.numpy() if hasattr(output, "numpy") else numpy.asarray(output)
-    target = target.numpy() if hasattr(target, "numpy") else numpy.asarray(target)
-    if scores.ndim == target.ndim + 1 and scores.shape[-1] > 1:
-        predicted = scores.argmax(axis=-1)
-    else:  # binary: one logit per example
-        predicted = (scores.reshape(target.shape) > 0).astype(target.dtype)
-    return float((predicted == target).mean())
+
+    def __init__(self, threshold=None, ignore_index=None, class_axis=None):
+        self.threshold, self.ignore_index, self.class_axis = threshold, ignore_index, class_axis
+
+    def __call__(self, output, target):
+        correct, counted = self.counts(output, target)
+        return correct / counted if counted else float("nan")
+
+    def counts(self, output, target):
+        """(number correct, number counted) in one batch."""
+        scores, target = _as_numpy(output), _as_numpy(target)
+        if scores.ndim == target.ndim + 1:
+            predicted = scores.argmax(axis=self._class_axis(scores.shape, target.shape))
+            return self._compare(predicted, target)
+        if scores.shape == target.shape or scores.shape == target.shape + (1,):
+            if scores.shape != target.shape and scores.ndim > 1 and scores.shape[-1] == 1:
+                scores = scores.reshape(target.shape)
+            if target.dtype.kind == "f" and target.ndim >= 1 and self.threshold is None and scores.ndim > 1 \
+                    and scores.shape[-1] > 1:
+                # probability targets for a softmax: compare the argmaxes
+                return self._compare(scores.argmax(axis=-1), target.argmax(axis=-1))
+            if self.threshold is None:
+                raise ArgumentError("accuracy: one output per example needs a threshold (0.5 for probabilities "
+                                    "after a sigmoid, 0 for logits); fit() picks it from nn.BCELoss / "
+                                    "nn.BCEWithLogitsLoss, or pass metrics={'accuracy': "
+                                    "training.Accuracy(threshold=...)}")
+            if not numpy.isin(target, (0, 1)).all():
+                raise ArgumentError("accuracy: binary accuracy needs targets of 0 and 1, got other values")
+            return self._compare((scores > self.threshold).astype(target.dtype), target)
+        raise ShapeError(f"accuracy: cannot compare outputs of shape {scores.shape} with targets of shape "
+                         f"{target.shape}: expected class scores with one more axis than the targets, or "
+                         "one output per target")
+
+    def _class_axis(self, scores_shape, target_shape):
+        if self.class_axis is not None:
+            return self.class_axis
+        if len(scores_shape) == 1:
+            return 0
+        # axis 0 is the batch; the class axis is the one whose removal leaves the target's shape
+        fits = [a for a in range(1, len(scores_shape))
+                if scores_shape[:a] + scores_shape[a + 1:] == tuple(target_shape)]
+        if len(fits) == 1:
+            return fits[0]
+        if not fits:
+            raise ShapeError(f"accuracy: scores of shape {scores_shape} have no class axis that leaves the "
+                             f"targets' shape {tuple(target_shape)}")
+        raise ArgumentError(f"accuracy: scores {scores_shape} and targets {tuple(target_shape)} fit with the "
+                            f"classes on axis {fits[0]} or {fits[-1]}; say which with "
+                            "training.Accuracy(class_axis=...)")
+
+    def _compare(self, predicted, target):
+        counted = numpy.ones(target.shape, dtype=bool) if self.ignore_index is None \
+            else target != self.ignore_index
+        return int(((predicted == target) & counted).sum()), int(counted.sum())
 
 
-_METRICS = {"accuracy": accuracy, "acc": accuracy}
+def accuracy(output, target, threshold=None, ignore_index=None):
+    """The fraction of correct predictions (see `Accuracy`): argmax over the class axis for class
+    scores, score > `threshold` for one output per example (which must then be given).
+
+    >>> accuracy(model(x), y)                       # 0.93, logits (N, C) against ids (N,)
+    >>> accuracy(autograd.sigmoid(scores), y, threshold=0.5)
+    """
+    return Accuracy(threshold=threshold, ignore_index=ignore_index)(output, target)
+
+
+_REGRESSION_LOSSES = ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss")
+
+
+def accuracy_for(loss_fn):
+    """The Accuracy that fits a loss: threshold 0.5 after a sigmoid (BCELoss), 0 on logits
+    (BCEWithLogitsLoss), argmax with the loss's ignore_index for CrossEntropyLoss/NLLLoss.
+
+    >>> accuracy_for(nn.BCELoss()).threshold        # 0.5
+    """
+    if isinstance(loss_fn, nn.BCELoss):
+        return Accuracy(threshold=0.5)
+    if isinstance(loss_fn, nn.BCEWithLogitsLoss):
+        return Accuracy(threshold=0.0)
+    if isinstance(loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss)):
+        return Accuracy(ignore_index=loss_fn.ignore_index)
+    if type(loss_fn).__name__ in _REGRESSION_LOSSES:
+        raise ArgumentError(f"accuracy is a classification metric; {type(loss_fn).__name__} is a regression loss")
+    return Accuracy()  # class scores work; one output per example will ask for a threshold
+
+
+_METRICS = {"accuracy": accuracy_for, "acc": accuracy_for}
 
 
 class History:
@@ -133,7 +224,7 @@ class Trainer:
         self.model = model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
-        self.metrics = {name: _METRICS[name] if isinstance(name, str) else name for name in metrics} \
+        self.metrics = {name: _metric(name, loss_fn) for name in metrics} \
             if not isinstance(metrics, dict) else dict(metrics)
         self.scheduler = scheduler
         self.clip_grad_norm = clip_grad_norm
@@ -226,23 +317,40 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
     return trainer.fit(train_loader, epochs=epochs, val_loader=val_loader)
 
 
+def _metric(name, loss_fn):
+    """A metric given by name ("accuracy": the Accuracy fitting the loss) or a function(output, target)."""
+    if not isinstance(name, str):
+        return name
+    if name not in _METRICS:
+        raise ArgumentError(f"unknown metric {name!r}; choose one of {sorted(_METRICS)} or pass a function")
+    return _METRICS[name](loss_fn)
+
+
 class _Averages:
-    """Running means of the loss and metrics, weighted by batch size."""
+    """Running means of the loss and metrics: the loss weighted by batch size; a metric with
+    `counts` (Accuracy) as total correct / total counted, so ignored positions weigh nothing."""
 
     def __init__(self, metrics):
         self.metrics = metrics
         self.sums = {"loss": 0.0, **{name: 0.0 for name in metrics}}
-        self.count = 0
+        self.counts = {"loss": 0, **{name: 0 for name in metrics}}
 
     def add(self, loss, output, target):
         n = len(target) if hasattr(target, "__len__") and getattr(target, "ndim", 1) > 0 else 1
-        self.count += n
+        self.counts["loss"] += n
         self.sums["loss"] += loss * n
         for name, metric in self.metrics.items():
-            self.sums[name] += metric(output, target) * n
+            if hasattr(metric, "counts"):
+                correct, counted = metric.counts(output, target)
+                self.sums[name] += correct
+                self.counts[name] += counted
+            else:
+                self.sums[name] += metric(output, target) * n
+                self.counts[name] += n
 
     def means(self):
-        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+        return {name: (total / self.counts[name]) if self.counts[name] else float("nan")
+                for name, total in self.sums.items()}
 
     def means_over_ranks(self):
         """The means over every rank's examples (the local means in a single process)."""
@@ -251,10 +359,12 @@ class _Averages:
             return self.means()
         from .distributed import all_reduce
 
-        names = list(self.sums)
-        totals = numpy.array([self.sums[name] for name in names] + [self.count], dtype=numpy.float64)
+        names = list(self.sums)  # each mean's sum and count, added over the ranks
+        totals = numpy.array([self.sums[name] for name in names] + [self.counts[name] for name in names],
+                             dtype=numpy.float64)
         all_reduce(totals)
-        return {name: float(total / max(totals[-1], 1)) for name, total in zip(names, totals[:-1])}
+        sums, counts = totals[:len(names)], totals[len(names):]
+        return {name: float(total / count) if count else float("nan") for name, total, count in zip(names, sums, counts)}
 
 
 def _tqdm():

@@ -181,7 +181,7 @@ def np_multi_head(mha, query, key, value, key_padding_mask=None, attn_mask=None)
 
 
 def test_multi_head_attention_parameters_follow_pytorch_names():
-    mha = nn.MultiHeadAttention(8, 2)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
     shapes = {name: tuple(p.shape) for name, p in mha.named_parameters()}
     assert shapes == {"in_proj_weight": (24, 8), "in_proj_bias": (24,), "out_proj.weight": (8, 8),
                       "out_proj.bias": (8,)}
@@ -189,7 +189,7 @@ def test_multi_head_attention_parameters_follow_pytorch_names():
 
 def test_multi_head_attention_against_numpy():
     autograd.manual_seed(2)
-    mha = nn.MultiHeadAttention(8, 2).double()
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).double()
     rng = numpy.random.default_rng(7)
     with autograd.no_grad():  # non-zero biases, so that their placement is checked too
         mha.in_proj_bias.data[:] = rng.standard_normal(24)
@@ -222,7 +222,7 @@ def test_multi_head_attention_against_numpy():
 
 def test_multi_head_attention_gradcheck_and_padding_invariance():
     autograd.manual_seed(3)
-    mha = nn.MultiHeadAttention(4, 2).double()
+    mha = nn.MultiheadAttention(4, 2, batch_first=True).double()
     rng = numpy.random.default_rng(8)
     query, memory = rand(rng, 2, 2, 4), rand(rng, 2, 3, 4)
     padding = numpy.array([[False, False, True], [False, False, False]])
@@ -249,7 +249,7 @@ def test_multi_head_attention_against_torch(separate_kv):
     theirs = torch.nn.MultiheadAttention(8, 4, batch_first=True, kdim=kdim, vdim=vdim)
     with torch.no_grad():
         theirs.in_proj_bias.normal_()
-    ours = nn.MultiHeadAttention(8, 4, kdim=kdim, vdim=vdim)
+    ours = nn.MultiheadAttention(8, 4, kdim=kdim, vdim=vdim, batch_first=True)
     state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     assert set(state) == set(ours.state_dict())
     ours.load_state_dict(state)
@@ -272,7 +272,7 @@ def test_multi_head_attention_against_torch(separate_kv):
 
 
 def test_multi_head_attention_checks_masks():
-    mha = nn.MultiHeadAttention(4, 2)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True)
     x = autograd.randn(2, 3, 4)
     with pytest.raises(autograd.ShapeError):
         mha(x, x, x, key_padding_mask=numpy.zeros((2, 4), bool))

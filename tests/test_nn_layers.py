@@ -221,10 +221,10 @@ def test_loss_modules_match_pytorch():
         nn.MSELoss(reduction="average")
 
 
-def test_cross_entropy_loss_takes_classes_on_the_last_axis_of_sequences():
-    logits = autograd.randn(2, 5, 7, requires_grad=True)
+def test_cross_entropy_loss_on_flattened_sequences_ignores_padding():
+    logits = autograd.randn(2, 5, 7, requires_grad=True)  # (N, T, V): flattened to (N·T, V) rows, as PyTorch code does
     target = numpy.array([[1, 2, 3, 0, 0], [4, 5, 6, 1, 0]])
-    loss = nn.CrossEntropyLoss(ignore_index=0)(logits, target)
+    loss = nn.CrossEntropyLoss(ignore_index=0)(logits.reshape(-1, 7), target.reshape(-1))
     loss.backward()
     assert loss.shape == () and numpy.abs(logits.grad.numpy()[0, 3]).sum() == 0  # ignored position
 

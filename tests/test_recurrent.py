@@ -62,12 +62,12 @@ def _run_cell(module, params, weights, x, state):
 
 
 LAYER_CASES = [
-    pytest.param(dict(num_layers=1), None, id="one-layer"),
-    pytest.param(dict(num_layers=2), None, id="two-layers"),
-    pytest.param(dict(bidirectional=True), None, id="bidirectional"),
-    pytest.param(dict(num_layers=2, bidirectional=True), [3, 1, 2], id="deep-bidirectional-padded"),
-    pytest.param(dict(num_layers=1), [2, 3, 1], id="padded"),
-    pytest.param(dict(batch_first=False), None, id="time-major"),
+    pytest.param(dict(num_layers=1, batch_first=True), None, id="one-layer"),
+    pytest.param(dict(num_layers=2, batch_first=True), None, id="two-layers"),
+    pytest.param(dict(bidirectional=True, batch_first=True), None, id="bidirectional"),
+    pytest.param(dict(num_layers=2, bidirectional=True, batch_first=True), [3, 1, 2], id="deep-bidirectional-padded"),
+    pytest.param(dict(num_layers=1, batch_first=True), [2, 3, 1], id="padded"),
+    pytest.param(dict(), None, id="time-major-default"),
 ]
 
 
@@ -114,7 +114,7 @@ def test_fused_agrees_with_composed(name, layer_class, options):
     """Outputs, final states and every parameter gradient agree to rounding (float64)."""
     autograd.manual_seed(4)
     rng = numpy.random.default_rng(5)
-    layer = layer_class(3, 4, num_layers=2, bidirectional=True, dtype="float64", **options)
+    layer = layer_class(3, 4, num_layers=2, bidirectional=True, dtype="float64", **options, batch_first=True)
     x = autograd.tensor(rng.normal(size=(3, 6, 3)), requires_grad=True)
     results = []
     for fused in (True, False):
@@ -132,7 +132,7 @@ def test_fused_agrees_with_composed(name, layer_class, options):
 
 
 def test_the_fused_layer_is_one_node_per_layer_and_direction():
-    layer = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    layer = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
     output, (h, c) = layer(autograd.randn(2, 35, 3))
     nodes = set()
     stack = [output.creator]
@@ -175,7 +175,7 @@ def test_lstm_with_pytorch_layout_matches_the_equations():
     H, I, B, T = 3, 2, 2, 4
     w_ih, w_hh = rng.normal(size=(4 * H, I)), rng.normal(size=(4 * H, H))
     b_ih, b_hh = rng.normal(size=4 * H), rng.normal(size=4 * H)
-    layer = nn.LSTM(I, H, dtype="float64")
+    layer = nn.LSTM(I, H, dtype="float64", batch_first=True)
     layer.load_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh})
     x = rng.normal(size=(B, T, I))
     output, (h_n, c_n) = layer(autograd.tensor(x))
@@ -197,7 +197,7 @@ def test_gru_with_pytorch_layout_matches_the_equations():
     H, I, B, T = 3, 2, 2, 4
     w_ih, w_hh = rng.normal(size=(3 * H, I)), rng.normal(size=(3 * H, H))
     b_ih, b_hh = rng.normal(size=3 * H), rng.normal(size=3 * H)
-    layer = nn.GRU(I, H, dtype="float64")
+    layer = nn.GRU(I, H, dtype="float64", batch_first=True)
     layer.load_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh})
     x = rng.normal(size=(B, T, I))
     output, h_n = layer(autograd.tensor(x))
@@ -211,12 +211,13 @@ def test_gru_with_pytorch_layout_matches_the_equations():
     numpy.testing.assert_allclose(h_n.numpy()[0], h, rtol=1e-12)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
-def test_matches_pytorch(name):
+def test_matches_pytorch(name, batch_first):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    reference = getattr(torch.nn, name)(3, 4, num_layers=2, bidirectional=True, batch_first=True).double()
-    ours = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, dtype="float64")
+    reference = getattr(torch.nn, name)(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first).double()
+    ours = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first, dtype="float64")
     ours.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
     x = numpy.random.default_rng(8).normal(size=(2, 5, 3))
     expected_out, expected_state = reference(torch.from_numpy(x))
@@ -238,7 +239,7 @@ def test_matches_pytorch(name):
 def test_padded_batch_equals_sequences_one_by_one(name, layer_class, options):
     autograd.manual_seed(9)
     rng = numpy.random.default_rng(9)
-    layer = layer_class(3, 4, num_layers=2, bidirectional=True, dtype="float64", **options)
+    layer = layer_class(3, 4, num_layers=2, bidirectional=True, dtype="float64", **options, batch_first=True)
     lengths = [5, 2, 4]
     x = rng.normal(size=(3, 5, 3))
     x[1, 2:] = 99.0  # garbage in the padding must not matter
@@ -253,7 +254,7 @@ def test_padded_batch_equals_sequences_one_by_one(name, layer_class, options):
 
 def test_padded_gradients_equal_one_by_one_gradients():
     autograd.manual_seed(10)
-    layer = nn.LSTM(2, 3, dtype="float64")
+    layer = nn.LSTM(2, 3, dtype="float64", batch_first=True)
     x = numpy.random.default_rng(10).normal(size=(2, 4, 2))
     output, (h, c) = layer(autograd.tensor(x), lengths=[4, 2])
     (output.sum() + h.sum()).backward()
@@ -268,7 +269,7 @@ def test_padded_gradients_equal_one_by_one_gradients():
 
 
 def test_bad_lengths_and_states_raise_shape_errors():
-    layer = nn.GRU(2, 3)
+    layer = nn.GRU(2, 3, batch_first=True)
     with pytest.raises(autograd.ShapeError, match="lengths"):
         layer(autograd.randn(2, 4, 2), lengths=[5, 1])
     with pytest.raises(autograd.ShapeError, match=r"\(1, 2, 3\)"):
@@ -281,15 +282,15 @@ def test_bad_lengths_and_states_raise_shape_errors():
 
 
 def test_state_shape_is_layers_times_directions_also_batch_first():
-    layer = nn.LSTM(3, 5, num_layers=3, bidirectional=True)
+    layer = nn.LSTM(3, 5, num_layers=3, bidirectional=True, batch_first=True)
     output, (h, c) = layer(autograd.randn(2, 7, 3))
     assert output.shape == (2, 7, 10) and h.shape == (6, 2, 5) and c.shape == (6, 2, 5)
-    output, h = nn.GRU(3, 5, batch_first=False)(autograd.randn(7, 2, 3))
+    output, h = nn.GRU(3, 5)(autograd.randn(7, 2, 3))  # time-major by default, as PyTorch
     assert output.shape == (7, 2, 5) and h.shape == (1, 2, 5)
 
 
 def test_detach_state_carries_values_but_cuts_the_graph():
-    layer = nn.LSTM(2, 3)
+    layer = nn.LSTM(2, 3, batch_first=True)
     x = autograd.randn(1, 6, 2)
     _, whole = layer(x)
     _, first = layer(x[:, :3])
@@ -305,7 +306,7 @@ def test_detach_state_carries_values_but_cuts_the_graph():
 
 
 def test_forget_bias_option():
-    layer = nn.LSTM(2, 3, forget_bias=1.0)
+    layer = nn.LSTM(2, 3, forget_bias=1.0, batch_first=True)
     total = layer.bias_ih_l0.numpy() + layer.bias_hh_l0.numpy()
     numpy.testing.assert_allclose(total[3:6], 1.0)
     cell = nn.LSTMCell(2, 3, forget_bias=2.0)
@@ -313,7 +314,7 @@ def test_forget_bias_option():
 
 
 def test_float32_stays_float32():
-    layer = nn.LSTM(3, 4, bidirectional=True)
+    layer = nn.LSTM(3, 4, bidirectional=True, batch_first=True)
     x = autograd.randn(2, 5, 3, requires_grad=True)
     output, (h, c) = layer(x, lengths=[5, 3])
     assert output.dtype == h.dtype == numpy.float32
@@ -322,7 +323,7 @@ def test_float32_stays_float32():
 
 
 def test_graph_buffers_are_freed_after_backward():
-    layer = nn.LSTM(2, 3)
+    layer = nn.LSTM(2, 3, batch_first=True)
     output, _ = layer(autograd.randn(1, 4, 2))
     node = output.creator
     output.sum().backward()

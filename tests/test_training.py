@@ -68,7 +68,10 @@ def test_reduce_on_plateau_in_fit_watches_the_validation_loss():
 
 def test_accuracy_for_class_scores_and_single_logits():
     assert accuracy(autograd.tensor([[0.1, 0.9], [0.8, 0.2]]), numpy.array([1, 1])) == 0.5
-    assert accuracy(autograd.tensor([[2.0], [-1.0], [0.5]]), numpy.array([[1.0], [0.0], [0.0]])) == pytest.approx(2 / 3)
+    logits = autograd.tensor([[2.0], [-1.0], [0.5]])
+    assert accuracy(logits, numpy.array([[1.0], [0.0], [0.0]]), threshold=0) == pytest.approx(2 / 3)
+    with pytest.raises(autograd.ArgumentError, match="threshold"):  # a logit or a probability? it does not guess
+        accuracy(logits, numpy.array([[1.0], [0.0], [0.0]]))
 
 
 # ---------------------------------------------------------------- gradient clipping

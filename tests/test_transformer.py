@@ -33,8 +33,8 @@ def test_layers_match_pytorch(norm_first):
     t_encoder = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(16, 4, **options), 2,
                                             enable_nested_tensor=False).eval()
     t_decoder = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(16, 4, **options), 2).eval()
-    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, 0.0, norm_first=norm_first), 2)
-    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32, 0.0, norm_first=norm_first), 2)
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, 0.0, norm_first=norm_first, batch_first=True), 2)
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32, 0.0, norm_first=norm_first, batch_first=True), 2)
     for ours, theirs in ((encoder, t_encoder), (decoder, t_decoder)):
         state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
         assert set(state) == set(ours.state_dict())
@@ -58,7 +58,7 @@ def test_layers_match_pytorch(norm_first):
 
 def test_decoder_is_causal_and_layers_have_gradients():
     autograd.manual_seed(0)
-    layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0).double()
+    layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double()
     rng = numpy.random.default_rng(1)
     tgt = rng.standard_normal((1, 4, 8))
     memory = autograd.tensor(rng.standard_normal((1, 3, 8)), dtype="float64")

@@ -9,11 +9,14 @@ equivalent architecture loads with
 `model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})`.
 """
 from .module import Parameter, Module, ModuleList, ModuleDict
-from .layers import (Linear, Dense, Sequential, Dropout, LayerNorm, BatchNorm1d, Flatten, Identity, ReLU,
-                     Sigmoid, Tanh, SELU, GELU, ELU, LeakyReLU, Softplus, Softmax, LogSoftmax, activation)
+from .layers import (Linear, Dense, Sequential, Dropout, LayerNorm, BatchNorm1d, GroupNorm, RMSNorm, Flatten,
+                     Unflatten, Identity, ReLU, Sigmoid, Tanh, SELU, GELU, ELU, LeakyReLU, PReLU, SiLU, Mish,
+                     Softplus, Softmax, LogSoftmax, activation)
 from . import init
-from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+from .losses import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, BCELoss, BCEWithLogitsLoss,
+                     CrossEntropyLoss, NLLLoss)
 from . import utils
+from .utils import rnn as _rnn  # noqa: F401 (makes nn.utils.rnn an attribute)
 from .embedding import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .vocab import *  # noqa: F401,F403
@@ -21,3 +24,16 @@ from .attention import *  # noqa: F401,F403
 from .seq2seq import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .attention_plot import plot_attention  # noqa: F401
+
+
+def __getattr__(name):
+    """`nn.functional` is imported on first use, so `autograd.nn.functional.relu` works without an import."""
+    if name == "functional":
+        import importlib
+
+        try:
+            return importlib.import_module(".functional", __name__)
+        except ModuleNotFoundError as error:
+            if error.name != __name__ + ".functional":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ The score function is what distinguishes the classic variants:
     AdditiveAttention   v . tanh(W_q q + W_k k)      (Bahdanau et al., 2015)
     scaled_dot_product_attention   q . k / sqrt(d)   (Vaswani et al., 2017)
 
-`MultiHeadAttention` runs several scaled dot-product attentions side by side on
+`MultiheadAttention` runs several scaled dot-product attentions side by side on
 learned projections. It follows PyTorch's `nn.MultiheadAttention` exactly:
 the same parameter names and shapes (a converted state dict loads directly)
 and the same mask conventions.
@@ -19,7 +19,7 @@ Masks. Two conventions exist and we keep both, because PyTorch does:
 
     scaled_dot_product_attention(q, k, v, mask)   bool mask: True = MAY attend
     the attention modules of this file (mask=)     bool mask: True = MAY attend
-    MultiHeadAttention(..., key_padding_mask, attn_mask)   bool: True = must NOT attend
+    MultiheadAttention(..., key_padding_mask, attn_mask)   bool: True = must NOT attend
 
 (`torch.nn.functional.scaled_dot_product_attention` uses "True = allowed",
 `torch.nn.MultiheadAttention` uses "True = masked out"; a float mask is added to
@@ -28,7 +28,7 @@ changing a padded position changes nothing. A query whose keys are all masked
 gets NaN weights, as in PyTorch.
 
     >>> out = scaled_dot_product_attention(q, k, v, mask=lengths_to_mask(lengths, k.shape[1])[:, None, :])
-    >>> mha = MultiHeadAttention(64, num_heads=4)
+    >>> mha = MultiheadAttention(64, num_heads=4, batch_first=True)
     >>> out, weights = mha(x, x, x, key_padding_mask=~lengths_to_mask(lengths, x.shape[1]))
 """
 import math
@@ -40,10 +40,10 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, unwrap
 from . import init
 from .layers import Linear
-from .module import Module, Parameter
+from .module import Module, Parameter, check_input_dtype
 
 __all__ = ["scaled_dot_product_attention", "lengths_to_mask", "Attention", "DotAttention", "GeneralAttention",
-           "AdditiveAttention", "MultiHeadAttention"]
+           "AdditiveAttention", "MultiheadAttention", "MultiHeadAttention"]
 
 
 # ---------------------------------------------------------------- masks
@@ -211,7 +211,7 @@ class AdditiveAttention(Attention):
 # ---------------------------------------------------------------- multi-head attention
 
 
-class MultiHeadAttention(Module):
+class MultiheadAttention(Module):
     """Multi-head attention with the parameters and call of PyTorch's `nn.MultiheadAttention`.
 
     Each of `num_heads` heads projects query, key and value to embed_dim/num_heads
@@ -223,8 +223,8 @@ class MultiHeadAttention(Module):
 
     Call: `output, weights = mha(query, key, value, key_padding_mask=None,
     need_weights=True, attn_mask=None, average_attn_weights=True, is_causal=False)`.
-    Shapes with batch_first=True (our default; PyTorch's is False): query (B, L, E),
-    key (B, S, kdim), value (B, S, vdim) -> output (B, L, E), weights (B, L, S)
+    Shapes with batch_first=True: query (B, L, E), key (B, S, kdim), value (B, S, vdim)
+    -> output (B, L, E), weights (B, L, S); time-major (L, B, E) by default, as PyTorch,
     averaged over heads, or (B, num_heads, L, S) with average_attn_weights=False.
     Masks as in PyTorch: key_padding_mask (B, S) bool True = padding (ignored);
     attn_mask (L, S) or (B*num_heads, L, S) bool True = NOT allowed; float masks are
@@ -232,15 +232,15 @@ class MultiHeadAttention(Module):
     (PyTorch wants the mask too and treats the flag as a hint). NOTE: this is the opposite of the bool `mask` of
     `scaled_dot_product_attention`, where True means allowed.
 
-    >>> mha = MultiHeadAttention(embed_dim=32, num_heads=4)
+    >>> mha = nn.MultiheadAttention(embed_dim=32, num_heads=4, batch_first=True)
     >>> out, w = mha(x, x, x, key_padding_mask=ids == pad)    # self-attention, padding ignored
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=True,
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False,
                  dtype=None, device=None):
         super().__init__()
         if embed_dim % num_heads != 0:
-            raise ArgumentError(f"MultiHeadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
+            raise ArgumentError(f"MultiheadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.head_dim = embed_dim // num_heads
         self.kdim = kdim if kdim is not None else embed_dim
@@ -292,7 +292,7 @@ class MultiHeadAttention(Module):
     def _split_heads(self, x):
         """(B, T, E) -> (B, heads, T, head_dim)."""
         B, T, _ = x.shape
-        return ops.transpose(ops.reshape(x, (B, T, self.num_heads, self.head_dim)), (0, 2, 1, 3))
+        return ops.swapaxes(ops.reshape(x, (B, T, self.num_heads, self.head_dim)), 1, 2)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
@@ -300,10 +300,11 @@ class MultiHeadAttention(Module):
         if not self.batch_first:  # (L, B, E) -> (B, L, E)
             query, key, value = (ops.swapaxes(t, 0, 1) for t in (query, key, value))
         if query.ndim != 3 or key.ndim != 3 or value.ndim != 3:
-            raise ShapeError(f"MultiHeadAttention: expected 3-D query/key/value, got {tuple(query.shape)}, "
+            raise ShapeError(f"MultiheadAttention: expected 3-D query/key/value, got {tuple(query.shape)}, "
                              f"{tuple(key.shape)}, {tuple(value.shape)}")
+        check_input_dtype(self, query, self.out_proj.weight)
         if query.shape[-1] != self.embed_dim:
-            raise ShapeError(f"MultiHeadAttention: query has {query.shape[-1]} features, expected {self.embed_dim}")
+            raise ShapeError(f"MultiheadAttention: query has {query.shape[-1]} features, expected {self.embed_dim}")
         B, L, _ = query.shape
         S = key.shape[1]
 
@@ -319,7 +320,7 @@ class MultiHeadAttention(Module):
         bias = self._merged_mask(key_padding_mask, attn_mask, is_causal, B, L, S, q.data)
         scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * (1.0 / math.sqrt(self.head_dim))
         heads, weights = _attend(scores, v, bias, self.dropout, self.training)   # (B, h, L, d), (B, h, L, S)
-        merged = ops.reshape(ops.transpose(heads, (0, 2, 1, 3)), (B, L, self.embed_dim))
+        merged = ops.reshape(ops.swapaxes(heads, 1, 2), (B, L, self.embed_dim))
         output = self.out_proj(merged)
         if not self.batch_first:
             output = ops.swapaxes(output, 0, 1)
@@ -336,19 +337,19 @@ class MultiHeadAttention(Module):
             mask = _additive_mask(attn_mask, like, allowed_when_true=False)
             if mask.ndim == 2:
                 if mask.shape != (L, S):
-                    raise ShapeError(f"MultiHeadAttention: attn_mask {mask.shape} should be {(L, S)}")
+                    raise ShapeError(f"MultiheadAttention: attn_mask {mask.shape} should be {(L, S)}")
                 bias = mask[None, None]
             elif mask.ndim == 3:
                 if mask.shape != (B * self.num_heads, L, S):
-                    raise ShapeError(f"MultiHeadAttention: attn_mask {mask.shape} should be "
+                    raise ShapeError(f"MultiheadAttention: attn_mask {mask.shape} should be "
                                      f"{(B * self.num_heads, L, S)}")
                 bias = mask.reshape(B, self.num_heads, L, S)
             else:
-                raise ShapeError(f"MultiHeadAttention: attn_mask must be 2-D or 3-D, got {mask.shape}")
+                raise ShapeError(f"MultiheadAttention: attn_mask must be 2-D or 3-D, got {mask.shape}")
         if key_padding_mask is not None:
             padding = _additive_mask(key_padding_mask, like, allowed_when_true=False)
             if padding.shape != (B, S):
-                raise ShapeError(f"MultiHeadAttention: key_padding_mask {padding.shape} should be {(B, S)}")
+                raise ShapeError(f"MultiheadAttention: key_padding_mask {padding.shape} should be {(B, S)}")
             padding = padding[:, None, None, :]
             bias = padding if bias is None else bias + padding
         return bias
@@ -356,3 +357,6 @@ class MultiHeadAttention(Module):
     def extra_repr(self):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, " \
                f"batch_first={self.batch_first}"
+
+
+MultiHeadAttention = MultiheadAttention  # the spelling used before PyTorch's name; kept as an alias

@@ -150,7 +150,7 @@ def orthogonal_(tensor, gain=1.0):
     if tensor.ndim < 2:
         raise ShapeError(f"orthogonal_ needs a tensor with at least 2 dimensions, not shape {tensor.shape}")
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = int(numpy.prod(tensor.shape[1:]))
     flat = generator().standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -1,4 +1,4 @@
-"""Layers: Linear/Dense, Sequential, Dropout, normalization, Flatten, activations.
+"""Layers: Linear/Dense, Sequential, Dropout, normalization, Flatten/Unflatten, activations.
 
 Each layer is a Module whose forward is a few calls to `autograd.ops`; the
 gradients come from those ops, so a layer never writes a backward. Parameter
@@ -13,16 +13,16 @@ from collections import OrderedDict
 import numpy
 
 from .. import ops
-from ..creation import zeros, ones
+from ..creation import full, zeros, ones
 from ..grad_mode import no_grad
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, check_input_dtype
 
-__all__ = ["Linear", "Dense", "Sequential", "Dropout", "LayerNorm", "BatchNorm1d", "Flatten", "Identity",
-           "ReLU", "Sigmoid", "Tanh", "SELU", "GELU", "ELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
-           "activation"]
+__all__ = ["Linear", "Dense", "Sequential", "Dropout", "LayerNorm", "BatchNorm1d", "GroupNorm", "RMSNorm",
+           "Flatten", "Unflatten", "Identity", "ReLU", "Sigmoid", "Tanh", "SELU", "GELU", "ELU", "LeakyReLU",
+           "PReLU", "SiLU", "Mish", "Softplus", "Softmax", "LogSoftmax", "activation"]
 
 
 def _empty(*shape, dtype=None, device=None):
@@ -68,6 +68,7 @@ class Linear(Module):
                              f"axis, got shape {tuple(x.shape)}")
         if getattr(x, "dtype", numpy.dtype(numpy.float32)).kind not in "fc":  # int ids are not features
             raise DTypeError(f"Linear: expected a floating-point input, got {x.dtype} (convert with x.float())")
+        check_input_dtype(self, x, self.weight)
         y = ops.linear(x, self.weight, self.bias)  # one fused node: x @ weight.T + bias
         if self.activation is not None:
             y = self.activation(y)
@@ -168,6 +169,7 @@ class LayerNorm(Module):
         n = len(self.normalized_shape)
         if tuple(x.shape[-n:]) != self.normalized_shape:
             raise ShapeError(f"LayerNorm: expected inputs ending in {self.normalized_shape}, got {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight)
         axes = tuple(range(-n, 0))
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
@@ -231,6 +233,7 @@ class BatchNorm1d(Module):
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ShapeError(f"BatchNorm1d: expected (N, {self.num_features}) or (N, {self.num_features}, L) "
                              f"inputs, got {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight if self.affine else self.running_mean)
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, -1) if x.ndim == 2 else (1, -1, 1)  # broadcast per-feature values over the batch
         if self.training and x.size // self.num_features == 1:  # its variance would be 0: y = 0 whatever x is
@@ -242,7 +245,7 @@ class BatchNorm1d(Module):
             centered = x - mean
             var = (centered * centered).mean(axis=axes, keepdims=True)
             if self.training and self.track_running_stats:
-                self._update_running_stats(mean, var, x.size // self.num_features)
+                self._update_running_stats(mean, var, x.data.size // self.num_features)
         else:
             mean = self.running_mean.reshape(shape)
             var = self.running_var.reshape(shape)
@@ -283,11 +286,102 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size` (the inverse of Flatten).
+
+    >>> nn.Unflatten(1, (1, 28, 28))(autograd.zeros(8, 784)).shape       # (8, 1, 28, 28)
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        dim = self.dim % x.ndim
+        return ops.reshape(x, tuple(x.shape[:dim]) + self.unflattened_size + tuple(x.shape[dim + 1:]))
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Identity(Module):
-    """Returns its input: a placeholder where a layer is optional.  >>> nn.Identity()(x) is x"""
+    """Returns its input: a placeholder where a layer is optional (arguments are ignored, as in PyTorch).
+
+    >>> nn.Identity()(x) is x
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return x
+
+
+class GroupNorm(Module):
+    """Normalise (N, C, *) inputs over groups of C / num_groups channels (Wu & He, 2018), then a
+    per-channel scale and shift (weight 1, bias 0 at first).
+
+    >>> nn.GroupNorm(num_groups=2, num_channels=6)(autograd.randn(4, 6, 10)).shape     # (4, 6, 10)
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.weight = self.bias = None
+
+    def forward(self, x):
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ShapeError(f"GroupNorm: expected (N, {self.num_channels}, *) inputs, got {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight)
+        grouped = ops.reshape(x, (x.shape[0], self.num_groups, -1))
+        mean = grouped.mean(axis=-1, keepdims=True)
+        centered = grouped - mean
+        var = (centered * centered).mean(axis=-1, keepdims=True)  # biased, as in PyTorch
+        y = ops.reshape(centered / ops.sqrt(var + self.eps), tuple(x.shape))
+        if self.affine:
+            shape = (1, -1) + (1,) * (x.ndim - 2)  # per channel, broadcast over the rest
+            y = y * ops.reshape(self.weight, shape) + ops.reshape(self.bias, shape)
+        return y
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x²) + eps) * weight over the last axes (Zhang & Sennrich, 2019); no centring.
+
+    eps=None uses the machine epsilon of the input's dtype, as PyTorch.
+
+    >>> nn.RMSNorm(512)(autograd.randn(2, 10, 512)).shape
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.weight = Parameter(ones(*self.normalized_shape, dtype=dtype, device=device)) \
+            if elementwise_affine else None
+
+    def forward(self, x):
+        n = len(self.normalized_shape)
+        if tuple(x.shape[-n:]) != self.normalized_shape:
+            raise ShapeError(f"RMSNorm: expected inputs ending in {self.normalized_shape}, got {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight)
+        eps = float(numpy.finfo(x.dtype).eps) if self.eps is None else self.eps
+        y = x / ops.sqrt((x * x).mean(axis=tuple(range(-n, 0)), keepdims=True) + eps)
+        return y * self.weight if self.weight is not None else y
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 # ---------------------------------------------------------------- activations as modules
@@ -362,6 +456,46 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
+class PReLU(Module):
+    """x for x > 0, a * x otherwise, with a learned slope `a` (He et al., 2015): one for all
+    channels, or one per channel (axis 1) with num_parameters=C. Starts at `init` (0.25).
+
+    >>> nn.PReLU(num_parameters=16)(autograd.randn(8, 16, 5))
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full(num_parameters, init, dtype=dtype, device=device))
+
+    def forward(self, x):
+        check_input_dtype(self, x, self.weight)
+        weight = self.weight
+        if self.num_parameters > 1:
+            if x.ndim < 2 or x.shape[1] != self.num_parameters:
+                raise ShapeError(f"PReLU: {self.num_parameters} slopes need inputs with {self.num_parameters} "
+                                 f"channels on axis 1, got {tuple(x.shape)}")
+            weight = ops.reshape(weight, (1, -1) + (1,) * (x.ndim - 2))
+        return ops.relu(x) - weight * ops.relu(-x)  # max(0, x) + a min(0, x)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x), also called swish.  >>> nn.SiLU()(x)"""
+
+    def forward(self, x):
+        return x * ops.sigmoid(x)
+
+
+class Mish(Module):
+    """x * tanh(softplus(x)) (Misra, 2019).  >>> nn.Mish()(x)"""
+
+    def forward(self, x):
+        return x * ops.tanh(ops.softplus(x))
+
+
 class Softplus(Module):
     """log(1 + exp(beta * x)) / beta, a smooth ReLU.  >>> nn.Softplus()(x)"""
 
@@ -408,6 +542,7 @@ class LogSoftmax(Module):
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "selu": SELU, "gelu": GELU, "elu": ELU,
                 "leaky_relu": LeakyReLU, "softplus": Softplus, "softmax": Softmax, "log_softmax": LogSoftmax,
+                "silu": SiLU, "swish": SiLU, "mish": Mish,
                 "linear": Identity, "identity": Identity}
 
 

@@ -22,7 +22,8 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from .. import backend
-from ..errors import ArgumentTypeError, CheckpointError
+from ..errors import ArgumentTypeError, CheckpointError, DTypeError
+from ..graph import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .init import _fill
@@ -73,6 +74,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
@@ -80,8 +83,15 @@ class Module:
 
     # ------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if _call_scope is None and not self._forward_hooks:
+        if _call_scope is None and not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)  # the common case costs one test
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        recorder = _BackwardHookRecorder(self, args) if self._backward_hooks else None
+        if recorder is not None:
+            args = recorder.wrap_inputs(args)
         if _call_scope is not None:
             with _call_scope(self):
                 output = self.forward(*args, **kwargs)
@@ -91,6 +101,8 @@ class Module:
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        if recorder is not None:
+            output = recorder.wrap_outputs(output)
         return output
 
     def register_forward_hook(self, hook):
@@ -102,12 +114,40 @@ class Module:
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
 
+    def register_forward_pre_hook(self, hook):
+        """Call `hook(module, inputs)` before each forward; a returned value (a tuple, or one
+        input) replaces the inputs.
+
+        >>> handle = layer.register_forward_pre_hook(lambda m, inputs: (inputs[0] * 2,))
+        """
+        key = object()
+        self._forward_pre_hooks[key] = hook
+        return _RemovableHandle(self._forward_pre_hooks, key)
+
+    def register_full_backward_hook(self, hook):
+        """Call `hook(module, grad_input, grad_output)` when the gradients with respect to the
+        module's tensor inputs are computed; a returned tuple replaces grad_input.
+
+        grad_input has one entry per tensor argument (None where it needs no
+        gradient), grad_output one per tensor output, as in PyTorch.
+
+        >>> layer.register_full_backward_hook(lambda m, gin, gout: print(gout[0].shape))
+        """
+        key = object()
+        self._backward_hooks[key] = hook
+        return _RemovableHandle(self._backward_hooks, key)
+
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
                                  f"(call super().__init__() first in {type(self).__name__}.__init__)")
         value = _wrap_container(value)
+        if name in self._buffers and (value is None or (isinstance(value, Tensor)
+                                                        and not isinstance(value, Parameter))):
+            self._buffers[name] = value  # assigning to a buffer keeps it a buffer, as in PyTorch
+            object.__setattr__(self, name, value)
+            return
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         self._non_persistent.discard(name)
@@ -164,8 +204,19 @@ class Module:
                 yield from child.named_modules(prefix + "." + name if prefix else name, memo)
 
     def modules(self):
+        """This module and every module inside it, each once (depth first)."""
         for _, module in self.named_modules():
             yield module
+
+    def apply(self, fn):
+        """Call `fn(module)` on every sub-module (children first) and on this one; returns self.
+
+        >>> model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def named_children(self):
         """(name, module) for the direct sub-modules."""
@@ -243,13 +294,18 @@ class Module:
             else:
                 p.grad.data[...] = 0
 
-    def to(self, device=None, dtype=None):
-        """Move parameters and buffers to `device` and/or cast floating ones to `dtype`, in place.
+    def to(self, *args, **kwargs):
+        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place;
+        returns self. As PyTorch: `to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`.
 
-        >>> model.to("cuda"); model.to(dtype="float64")
+        >>> model.to("cuda"); model.to(autograd.float64); model.to(device="cpu", dtype="float32")
         """
+        device, dtype = _device_and_dtype("to", args, kwargs)
         device = backend.check_device(device)
         dtype = numpy.dtype(dtype) if dtype is not None else None
+        if dtype is not None and dtype.kind != "f":
+            raise DTypeError(f"{type(self).__name__}.to: only floating dtypes can be given to a module, "
+                             f"got {dtype}")
 
         def convert(t):
             data = t.data
@@ -398,6 +454,138 @@ class Module:
         if print_fn is not None:
             print_fn(text)
         return text
+
+
+_DEVICE_NAMES = ("cpu", "cuda")
+
+
+def _device_and_dtype(name, args, kwargs):
+    """Sort Module.to's PyTorch-style arguments into (device, dtype)."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy"}
+    if unknown or len(args) > 2:
+        raise TypeError(f"Module.{name}() takes a device and/or a dtype, got {args} {sorted(kwargs)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, str) and arg.split(":")[0] in _DEVICE_NAMES:
+            device = arg
+        elif arg is not None:
+            try:
+                dtype = numpy.dtype(arg)
+            except TypeError:
+                raise TypeError(f"Module.{name}(): {arg!r} is neither a device ('cpu', 'cuda') nor a dtype") from None
+    return device, dtype
+
+
+def check_input_dtype(layer, x, parameter):
+    """Refuse a floating input whose dtype differs from the layer's parameters (PyTorch raises too).
+
+    Silently computing in the wider dtype would turn a float32 model float64
+    (and half as fast); the user converts once instead: `x.float()` or `model.double()`.
+
+    >>> check_input_dtype(self, x, self.weight)      # in a layer's forward
+    """
+    x_dtype = getattr(x, "dtype", None)
+    if x_dtype is None or parameter is None or x_dtype == parameter.dtype:
+        return
+    x_dtype = numpy.dtype(x_dtype)
+    if x_dtype.kind == "f" and parameter.dtype.kind == "f":
+        raise DTypeError(f"{type(layer).__name__}: the input is {x_dtype} but the layer's parameters are "
+                         f"{parameter.dtype}; convert one of them (x.astype('{parameter.dtype}') or "
+                         f"model.to({str(x_dtype)!r}))")
+
+
+class _HookInputs(Function):
+    """Identity on a module's tensor inputs; its backward sees their gradients (grad_input)."""
+
+    formula = "∂y/∂x = 1 (runs the module's backward hooks)"
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def forward(self, *arrays):
+        return arrays
+
+    def backward(self, *grads):
+        return self.recorder.call_hooks(grads)
+
+
+class _HookOutputs(Function):
+    """Identity on a module's tensor outputs; its backward records their gradients (grad_output)."""
+
+    formula = "∂y/∂x = 1 (records grad_output for the module's backward hooks)"
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def forward(self, *arrays):
+        return arrays
+
+    def backward(self, *grads):
+        self.recorder.grad_outputs = grads
+        if not self.recorder.inputs_need_grad:  # nothing below to wait for: call the hooks now
+            self.recorder.call_hooks((None,) * self.recorder.tensor_inputs)
+        return grads
+
+
+class _BackwardHookRecorder:
+    """Wires one module call for register_full_backward_hook: identity nodes around its inputs and outputs."""
+
+    def __init__(self, module, args):
+        self.module = module
+        self.positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        self.tensor_inputs = sum(isinstance(a, Tensor) for a in args)
+        self.tensor_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.inputs_need_grad = bool(self.positions)
+        self.grad_outputs = ()
+
+    def wrap_inputs(self, args):
+        if not self.positions:
+            return args
+        wrapped = _HookInputs(self)(*[args[i] for i in self.positions])
+        args = list(args)
+        for i, tensor in zip(self.positions, wrapped):
+            args[i] = tensor
+        return tuple(args)
+
+    def wrap_outputs(self, output):
+        single = isinstance(output, Tensor)
+        items = [output] if single else list(output) if isinstance(output, tuple) else None
+        if items is None:
+            return output
+        slots = [i for i, o in enumerate(items) if isinstance(o, Tensor) and o.requires_grad]
+        if not slots:
+            return output
+        wrapped = _HookOutputs(self)(*[items[i] for i in slots])
+        for i, tensor in zip(slots, wrapped):
+            items[i] = tensor
+        return items[0] if single else tuple(items)
+
+    def call_hooks(self, grads):
+        """Run the hooks with (grad_input, grad_output); returns the (maybe replaced) input gradients."""
+        by_slot = dict(zip(self.positions, grads))
+        grad_input = tuple(_as_grad_tensor(by_slot.get(i)) for i in self.tensor_slots)
+        grad_output = tuple(_as_grad_tensor(g) for g in self.grad_outputs)
+        for hook in list(self.module._backward_hooks.values()):
+            result = hook(self.module, grad_input, grad_output)
+            if result is not None:
+                grad_input = tuple(result)
+        replaced = dict(zip(self.tensor_slots, grad_input))
+        return tuple(_as_grad_array(replaced[i], g) for i, g in zip(self.positions, grads))
+
+
+def _as_grad_tensor(grad):
+    if grad is None or isinstance(grad, Tensor):
+        return grad
+    return Tensor._from_op(grad, None, 0)
+
+
+def _as_grad_array(value, like):
+    """A hook's returned gradient in the form the engine passed it in (array, or tensor under create_graph)."""
+    if value is None or isinstance(like, Tensor):
+        return value
+    return value.data if isinstance(value, Tensor) else value
 
 
 class _RemovableHandle:

@@ -18,7 +18,10 @@ node with a hand-written backward through time (autograd/ops/recurrent.py);
 `fused=False` composes elementary ops step by step instead — slower, but
 twice differentiable, and the reference the fused ops are tested against.
 
-    >>> lstm = nn.LSTM(100, 200, num_layers=2, dropout=0.5)      # batch_first=True
+Shapes are PyTorch's: time-major (T, B, features) by default, (B, T, features)
+with `batch_first=True`; a PackedSequence (nn.utils.rnn) in gives one out.
+
+    >>> lstm = nn.LSTM(100, 200, num_layers=2, dropout=0.5, batch_first=True)
     >>> output, (h_n, c_n) = lstm(x)                              # x (B, T, 100) -> output (B, T, 200)
     >>> output, state = lstm(x_next, detach_state((h_n, c_n)))   # truncated BPTT: carry, but cut the graph
 """
@@ -33,7 +36,8 @@ from ..grad_mode import no_grad
 from ..ops.recurrent import _zeros_state
 from ..tensor import Tensor, unwrap
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, check_input_dtype
+from .utils.rnn import PackedSequence, _lengths_and_order, _pack, pad_packed_sequence
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "detach_state",
            "lstm_cell_composed", "gru_cell_composed", "rnn_cell_composed", "run_composed"]
@@ -200,6 +204,7 @@ class _CellBase(Module):
         if x.ndim != 2 or x.shape[-1] != self.input_size:
             raise ShapeError(f"{type(self).__name__}: expected input (batch, {self.input_size}), "
                              f"got shape {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight_ih)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias_ih is not None else ", bias=False")
@@ -271,7 +276,7 @@ class GRUCell(_CellBase):
 class _RNNBase(Module):
     """Stacked, optionally bidirectional recurrent layers over whole sequences."""
 
-    def __init__(self, kind, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, dropout=0.0,
+    def __init__(self, kind, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, fused=True, dtype=None, device=None):
         super().__init__()
         if not 0 <= dropout < 1:
@@ -307,14 +312,27 @@ class _RNNBase(Module):
         return tuple(getattr(self, f"{w}_{name}", None) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
     def forward(self, x, state=None, lengths=None):
-        """x (B, T, in) (or (T, B, in) with batch_first=False) -> (output, state).
+        """x (T, B, in) (or (B, T, in) with batch_first=True, (T, in) unbatched, or a PackedSequence)
+        -> (output, state).
 
-        output: (B, T, D·H), the last layer's h at every step (zero past each `lengths`);
+        output: (T, B, D·H), the last layer's h at every step (zero past each `lengths`);
         state: h_n (L·D, B, H) — for the LSTM (h_n, c_n) — at each sequence's last real step.
         """
+        if isinstance(x, PackedSequence):
+            if lengths is not None:
+                raise ShapeError(f"{type(self).__name__}: a PackedSequence carries its lengths; "
+                                 "do not pass lengths= too")
+            padded, lengths = pad_packed_sequence(x, batch_first=self.batch_first)
+            output, final = self.forward(padded, state, lengths.numpy())
+            sorted_lengths, order, _ = _lengths_and_order(x)
+            packed = _pack(output, sorted_lengths, order, None, self.batch_first)
+            return packed._replace(sorted_indices=x.sorted_indices, unsorted_indices=x.unsorted_indices), final
+        if x.ndim == 2 and x.shape[-1] == self.input_size:  # one unbatched sequence (T, in), as PyTorch
+            return self._forward_unbatched(x, state, lengths)
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             raise ShapeError(f"{type(self).__name__}: expected input ({'B, T' if self.batch_first else 'T, B'}, "
                              f"{self.input_size}), got shape {tuple(x.shape)}")
+        check_input_dtype(self, x, self.weight_ih_l0)
         batch = x.shape[0] if self.batch_first else x.shape[1]
         states = self._initial_states(state, batch)
         has_c = self.kind == "LSTM"
@@ -335,6 +353,24 @@ class _RNNBase(Module):
             output = directions[0] if len(directions) == 1 else ops.concatenate(directions, axis=-1)
         final = tuple(ops.stack(values, axis=0) for values in finals)
         return output, (final if has_c else final[0])
+
+    def _forward_unbatched(self, x, state, lengths):
+        """(T, in) -> output (T, D·H) and h_n (L·D, H): a batch of one, time-major, then squeezed."""
+        if lengths is not None:
+            raise ShapeError(f"{type(self).__name__}: lengths= needs a batch, got one unbatched sequence")
+        x = x.reshape(x.shape[0], 1, x.shape[1])
+        if state is not None:
+            states = tuple(state) if self.kind == "LSTM" else (state,)
+            states = tuple(s.reshape(s.shape[0], 1, s.shape[-1]) for s in states)
+            state = states if self.kind == "LSTM" else states[0]
+        batch_first, self.batch_first = self.batch_first, False
+        try:
+            output, final = self.forward(x, state)
+        finally:
+            self.batch_first = batch_first
+        squeeze = lambda t: t.reshape(t.shape[0], t.shape[2])  # noqa: E731
+        final = tuple(squeeze(f) for f in final) if self.kind == "LSTM" else squeeze(final)
+        return squeeze(output), final
 
     def _initial_states(self, state, batch):
         count = 2 if self.kind == "LSTM" else 1
@@ -368,8 +404,8 @@ class _RNNBase(Module):
             parts.append(f"dropout={self.dropout}")
         if self.bidirectional:
             parts.append("bidirectional=True")
-        if not self.batch_first:
-            parts.append("batch_first=False")
+        if self.batch_first:
+            parts.append("batch_first=True")
         return ", ".join(parts)
 
 
@@ -377,10 +413,10 @@ class RNN(_RNNBase):
     """Elman RNN layers (tanh or relu) over sequences; returns (output, h_n).
 
     >>> rnn = nn.RNN(10, 20, num_layers=2, nonlinearity="relu")
-    >>> output, h_n = rnn(x)                    # x (B, T, 10); h_n (2, B, 20)
+    >>> output, h_n = rnn(x)                    # x (T, B, 10); h_n (2, B, 20)
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, fused=True, dtype=None, device=None):
         super().__init__(_rnn_kind(nonlinearity), input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, fused, dtype, device)
@@ -390,11 +426,11 @@ class RNN(_RNNBase):
 class LSTM(_RNNBase):
     """LSTM layers over sequences; returns (output, (h_n, c_n)). `forget_bias` sets the forget gates' bias.
 
-    >>> lstm = nn.LSTM(10, 20, bidirectional=True, forget_bias=1.0)
+    >>> lstm = nn.LSTM(10, 20, bidirectional=True, forget_bias=1.0, batch_first=True)
     >>> output, (h_n, c_n) = lstm(x, lengths=[5, 3])    # output (B, T, 40); h_n (2, B, 20)
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, dropout=0.0,
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, fused=True, forget_bias=None, dtype=None, device=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          fused, dtype, device)
@@ -409,10 +445,10 @@ class GRU(_RNNBase):
     """GRU layers over sequences; returns (output, h_n).
 
     >>> gru = nn.GRU(10, 20, num_layers=2, dropout=0.3)
-    >>> output, h_n = gru(x, h_0)               # h_0 (2, B, 20)
+    >>> output, h_n = gru(x, h_0)               # x (T, B, 10); h_0 (2, B, 20)
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, dropout=0.0,
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, fused=True, dtype=None, device=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          fused, dtype, device)

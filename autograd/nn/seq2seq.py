@@ -258,7 +258,9 @@ class EncoderDecoder(Module):
         tgt = _ids(tgt)
         logits = self(src, tgt[:, :-1], src_lengths)
         ignore = -100 if self.pad_index is None else self.pad_index
-        return ops.cross_entropy(logits, tgt[:, 1:], ignore_index=ignore)
+        # flattened to (B·T, V) rows: the loss reads the same whether classes are on the last axis or on axis 1
+        return ops.cross_entropy(ops.reshape(logits, (-1, logits.shape[-1])), tgt[:, 1:].reshape(-1),
+                                 ignore_index=ignore)
 
     def reorder(self, cache, rows):
         """The cache with batch rows `rows` (an int array), e.g. to follow the surviving beams."""

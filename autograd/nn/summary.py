@@ -1,7 +1,8 @@
 """Module.summary(): a Keras-style table of layers, output shapes and parameter counts.
 
 A batch of zeros goes through the model once (eval mode, no graph); a forward
-hook on every sub-module records the shape of what it returns.
+hook on every sub-module records the shape of what it returns. A model whose
+first layer is an Embedding gets integer ids (zeros of int64), not floats.
 
     >>> nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)).summary((64,))
     Layer (type)              Output Shape          Param #
@@ -35,6 +36,16 @@ def _recorder(shapes, name, batch_size):
     return record
 
 
+def _starts_with_embedding(model):
+    """Whether the first layer (in registration order) that has parameters is an Embedding: it takes ids."""
+    from .embedding import Embedding
+
+    for module in model.modules():
+        if any(True for _ in module.parameters(recurse=False)):
+            return isinstance(module, Embedding)
+    return False
+
+
 def summarize(model, input_shape, dtype=None, batch_size=2):
     """The summary table of `model` for inputs of shape (batch_size, *input_shape), as a string."""
     input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
@@ -47,7 +58,7 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
         handles.append(module.register_forward_hook(_recorder(shapes, name, batch_size)))
     device = next((p.device for p in model.parameters()), "cpu")
     if dtype is None:
-        dtype = next((p.dtype for p in model.parameters()), None)
+        dtype = "int64" if _starts_with_embedding(model) else next((p.dtype for p in model.parameters()), None)
     x = zeros(batch_size, *input_shape, dtype=dtype, device=device)  # integer dtypes: ids 0 for embeddings
     was_training = model.training
     model.eval()
@@ -69,7 +80,7 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
         is_leaf = not any(True for _ in module.children())
         if not is_leaf and not own:
             continue  # a container: its layers have their own rows
-        count = sum(p.size for p in own)
+        count = sum(p.data.size for p in own)
         depth = name.count(".")
         rows.append(("  " * depth + f"{name} ({type(module).__name__})", shapes.get(name, "-"), count))
     # parameters owned by the model itself (not by a sub-module)
@@ -78,8 +89,8 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
         rows.append((f"({type(model).__name__})", _shape_text(output, batch_size), sum(p.size for p in own)))
 
     unique = list(model.parameters())
-    total = sum(p.size for p in unique)
-    trainable = sum(p.size for p in unique if p.requires_grad)
+    total = sum(p.data.size for p in unique)
+    trainable = sum(p.data.size for p in unique if p.requires_grad)
     widths = (max([len("Layer (type)")] + [len(r[0]) for r in rows]) + 2,
               max([len("Output Shape")] + [len(r[1]) for r in rows]) + 2,
               max([len("Param #")] + [len(f"{r[2]:,}") for r in rows]))

@@ -11,9 +11,10 @@ and a LayerNorm:
 
 Recurrence gave the RNN the order of tokens; here a sinusoidal positional
 encoding is added to the embeddings instead. Class, argument and parameter
-names follow PyTorch's nn.Transformer* (batch_first=True is our default).
+names follow PyTorch's nn.Transformer*, also the time-major default (pass batch_first=True
+for (B, T, E) inputs).
 
-    >>> layer = TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128)
+    >>> layer = TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, batch_first=True)
     >>> encoder = TransformerEncoder(layer, num_layers=2)
     >>> memory = encoder(PositionalEncoding(64)(embedded), src_key_padding_mask=ids == pad)
     >>> model = TransformerSeq2Seq(V, V, d_model=64, nhead=4, bos_index=1, eos_index=2, pad_index=0)
@@ -27,7 +28,7 @@ from .. import backend, ops
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
-from .attention import MultiHeadAttention, lengths_to_mask
+from .attention import MultiheadAttention, lengths_to_mask
 from .embedding import Embedding
 from .layers import Dropout, LayerNorm, Linear, activation as activation_module
 from .module import Module, ModuleList
@@ -91,9 +92,9 @@ class TransformerEncoderLayer(Module):
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=True, norm_first=False):
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout=dropout, batch_first=True)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=True)
         self.linear1 = Linear(d_model, dim_feedforward)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model)
@@ -134,10 +135,10 @@ class TransformerDecoderLayer(Module):
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=True, norm_first=False):
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout=dropout, batch_first=True)
-        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout=dropout, batch_first=True)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=True)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=True)
         self.linear1 = Linear(d_model, dim_feedforward)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model)
@@ -242,7 +243,7 @@ class TransformerSeq2Seq(EncoderDecoder):
         self.source_embedding = Embedding(source_vocab_size, d_model)
         self.target_embedding = Embedding(target_vocab_size, d_model)
         self.positional = PositionalEncoding(d_model, dropout, max_length)
-        options = dict(dim_feedforward=dim_feedforward, dropout=dropout, norm_first=norm_first)
+        options = dict(dim_feedforward=dim_feedforward, dropout=dropout, norm_first=norm_first, batch_first=True)
         self.encoder = TransformerEncoder(TransformerEncoderLayer(d_model, nhead, **options), num_encoder_layers,
                                           norm=LayerNorm(d_model) if norm_first else None)
         self.decoder = TransformerDecoder(TransformerDecoderLayer(d_model, nhead, **options), num_decoder_layers,

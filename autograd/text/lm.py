@@ -85,7 +85,8 @@ class LSTMLanguageModel(Module):
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = Embedding(vocab_size, embedding_dim)
-        self.lstm = LSTM(embedding_dim, hidden_size, num_layers=num_layers, dropout=dropout, fused=fused)
+        self.lstm = LSTM(embedding_dim, hidden_size, num_layers=num_layers, dropout=dropout, fused=fused,
+                         batch_first=True)
         self.drop = Dropout(dropout)
         self.decoder = Linear(hidden_size, vocab_size)
         self.reset_parameters()

@@ -13,9 +13,9 @@ import math
 
 import numpy
 
-from .. import backend
-from ..errors import ArgumentError, NonFiniteError
-from ..tensor import Tensor
+from ... import backend
+from ...errors import ArgumentError, NonFiniteError
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
