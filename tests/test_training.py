@@ -177,6 +177,7 @@ def test_scheduler_state_dict_round_trip():
     state = scheduler.state_dict()
     fresh_opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
     fresh = optim.StepLR(fresh_opt, step_size=2, gamma=0.5)
+    fresh_opt.load_state_dict(opt.state_dict())  # schedules are chainable (as PyTorch): the lr lives in the optimizer
     fresh.load_state_dict(state)
     fresh.step()
     scheduler.step()

@@ -456,7 +456,12 @@ class Module:
         return text
 
 
-_DEVICE_NAMES = ("cpu", "cuda")
+def _is_dtype_name(text):
+    try:
+        numpy.dtype(text)
+    except TypeError:
+        return False
+    return True
 
 
 def _device_and_dtype(name, args, kwargs):
@@ -468,8 +473,8 @@ def _device_and_dtype(name, args, kwargs):
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, str) and arg.split(":")[0] in _DEVICE_NAMES:
-            device = arg
+        elif isinstance(arg, str) and not _is_dtype_name(arg):
+            device = arg  # checked by backend.check_device, which names the devices there are
         elif arg is not None:
             try:
                 dtype = numpy.dtype(arg)
