@@ -121,6 +121,7 @@ LOSS_CASES = _loss_cases()
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's KLDivLoss note about 'batchmean'
 @pytest.mark.parametrize("name, make, x, target", LOSS_CASES, ids=[c[0] for c in LOSS_CASES])
 def test_loss_module_matches_pytorch(name, make, x, target):
     x_ours = autograd.tensor(x, requires_grad=True)
@@ -203,6 +204,7 @@ def test_forward_pre_hook_replaces_inputs_and_can_be_removed():
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's note for inputs without grad
 def test_full_backward_hook_sees_pytorchs_grad_input_and_grad_output():
     seen = {}
 
