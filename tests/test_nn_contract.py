@@ -398,3 +398,14 @@ def test_import_autograd_reaches_the_subpackages_lazily():
             "autograd.nn.utils.rnn.pack_padded_sequence; print('ok')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+@needs_torch
+@pytest.mark.parametrize("fractions", [[0.33, 0.33, 0.34], [0.25] * 4, [0.5, 0.5]])
+def test_random_split_sizes_match_pytorch(fractions):
+    from autograd.data import random_split
+
+    ours = random_split(TensorDataset(numpy.arange(10.0)), fractions, generator=numpy.random.default_rng(0))
+    theirs = torch.utils.data.random_split(range(10), fractions)
+    assert [len(s) for s in ours] == [len(s) for s in theirs]
+    assert sorted(int(i) for s in ours for i in s.indices) == list(range(10))

@@ -11,7 +11,7 @@ DataLoader uses to avoid building a batch example by example.
 import numpy
 
 from .. import backend
-from ..creation import generator
+from ..creation import generator as _generator
 from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from .loader import default_collate
@@ -87,20 +87,24 @@ class Subset(Dataset):
         return default_collate([self.dataset[int(i)] for i in indices])
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, seed=None, generator=None):
     """Split into non-overlapping random subsets of the given lengths (or fractions summing to 1).
+
+    Fractions are rounded down and the remaining examples go one each to the
+    first subsets, as in PyTorch. `generator` is a NumPy Generator (or give `seed`).
 
     >>> train, val = random_split(ds, [0.8, 0.2], seed=0)
     """
     n = len(dataset)
     if all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1) < 1e-6:
         counts = [int(n * x) for x in lengths]
-        counts[0] += n - sum(counts)  # the rounding remainder goes to the first subset
+        for i in range(n - sum(counts)):  # the rounding remainder, round-robin from the first subset
+            counts[i % len(counts)] += 1
     else:
         counts = [int(x) for x in lengths]
     if any(c < 0 for c in counts) or sum(counts) != n:
         raise ArgumentError(f"random_split: lengths {lengths} do not add up to the dataset size {n}")
-    rng = numpy.random.default_rng(seed) if seed is not None else generator()
+    rng = generator if generator is not None else numpy.random.default_rng(seed) if seed is not None else _generator()
     order = rng.permutation(n)
     subsets, start = [], 0
     for count in counts:
