@@ -34,7 +34,7 @@ def tiny_regression(seed=0, steps=5):
     x = autograd.tensor(rng.normal(size=(16, 3)))
     y = autograd.tensor(rng.normal(size=(16, 1)))
     autograd.manual_seed(seed)
-    model = nn.Linear(3, 1)
+    model = nn.Linear(3, 1, dtype="float64")  # x and y are float64 (NumPy's default)
     return model, x, y
 
 

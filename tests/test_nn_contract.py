@@ -409,3 +409,18 @@ def test_random_split_sizes_match_pytorch(fractions):
     theirs = torch.utils.data.random_split(range(10), fractions)
     assert [len(s) for s in ours] == [len(s) for s in theirs]
     assert sorted(int(i) for s in ours for i in s.indices) == list(range(10))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(5,), (2, 5), (2, 3, 4), (2, 3, 4, 2)])
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax"])
+def test_softmax_modules_take_pytorchs_dim_also_the_implicit_one(name, shape):
+    x = rng(10).normal(size=shape)
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        ours = getattr(nn, name)()(autograd.tensor(x)).numpy()
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        theirs = getattr(torch.nn, name)()(torch.tensor(x)).numpy()
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    numpy.testing.assert_allclose(getattr(nn, name)(dim=-1)(autograd.tensor(x)).numpy(),
+                                  getattr(torch.nn, name)(dim=-1)(torch.tensor(x)).numpy(), rtol=1e-12)
+    assert getattr(nn, name)(axis=0).dim == 0  # the NumPy spelling, same meaning

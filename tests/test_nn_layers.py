@@ -169,7 +169,7 @@ ACTIVATIONS = [
     (nn.Softplus(beta=2.0), lambda x: numpy.log1p(numpy.exp(2 * x)) / 2),
     (nn.Softmax(axis=-1), lambda x: numpy.exp(x) / numpy.exp(x).sum(-1, keepdims=True)),
     (nn.Softmax(dim=0), lambda x: numpy.exp(x) / numpy.exp(x).sum(0, keepdims=True)),
-    (nn.LogSoftmax(), lambda x: x - numpy.log(numpy.exp(x).sum(-1, keepdims=True))),
+    (nn.LogSoftmax(dim=1), lambda x: x - numpy.log(numpy.exp(x).sum(-1, keepdims=True))),
     (nn.Identity(), lambda x: x),
 ]
 
@@ -201,7 +201,7 @@ def test_loss_modules_match_pytorch():
         (nn.CrossEntropyLoss(ignore_index=2, label_smoothing=0.1)(autograd.tensor(logits), numpy.abs(target) % 4),
          F.cross_entropy(torch.tensor(logits), torch.tensor(numpy.abs(target) % 4), ignore_index=2,
                          label_smoothing=0.1)),
-        (nn.NLLLoss(reduction="sum")(nn.LogSoftmax()(autograd.tensor(logits)), target),
+        (nn.NLLLoss(reduction="sum")(nn.LogSoftmax(dim=1)(autograd.tensor(logits)), target),
          F.nll_loss(F.log_softmax(torch.tensor(logits), -1), torch.tensor(target), reduction="sum")),
         (nn.MSELoss()(autograd.tensor(logits), autograd.tensor(probabilities)),
          F.mse_loss(torch.tensor(logits), torch.tensor(probabilities))),

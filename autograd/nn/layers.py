@@ -8,6 +8,7 @@ so PyTorch state dicts of the same architecture load directly.
     >>> model = nn.Sequential(nn.Dense(64, 32, activation="relu"), nn.Dropout(0.2), nn.Dense(32, 10))
 """
 import math
+import warnings
 from collections import OrderedDict
 
 import numpy
@@ -512,32 +513,44 @@ class Softplus(Module):
         return f"beta={self.beta}" if self.beta != 1 else ""
 
 
-class Softmax(Module):
-    """exp(x) / sum(exp(x)) along `axis` (PyTorch's `dim` is accepted too).  >>> nn.Softmax(axis=-1)(x)"""
+def _implicit_dim(name, ndim):
+    """PyTorch's choice when Softmax/LogSoftmax get no dim (deprecated there, so it warns here too)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated (as in PyTorch): "
+                  f"pass dim=, e.g. dim=-1", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
 
-    def __init__(self, axis=-1, dim=None):
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `dim` (`axis=` is accepted too).  >>> nn.Softmax(dim=-1)(x)
+
+    Without a dim the axis is PyTorch's legacy choice (0 for 1-D and 3-D inputs, 1 otherwise), with its warning.
+    """
+
+    def __init__(self, dim=None, *, axis=None):
         super().__init__()
-        self.axis = axis if dim is None else dim
+        self.dim = axis if dim is None else dim
 
     def forward(self, x):
-        return ops.softmax(x, axis=self.axis)
+        dim = _implicit_dim("Softmax", x.ndim) if self.dim is None else self.dim
+        return ops.softmax(x, axis=dim)
 
     def extra_repr(self):
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
-    """log(softmax(x)) computed stably along `axis`.  >>> nn.LogSoftmax(axis=-1)(x)"""
+    """log(softmax(x)) computed stably along `dim` (`axis=` is accepted too).  >>> nn.LogSoftmax(dim=-1)(x)"""
 
-    def __init__(self, axis=-1, dim=None):
+    def __init__(self, dim=None, *, axis=None):
         super().__init__()
-        self.axis = axis if dim is None else dim
+        self.dim = axis if dim is None else dim
 
     def forward(self, x):
-        return ops.log_softmax(x, axis=self.axis)
+        dim = _implicit_dim("LogSoftmax", x.ndim) if self.dim is None else self.dim
+        return ops.log_softmax(x, axis=dim)
 
     def extra_repr(self):
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
 
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "selu": SELU, "gelu": GELU, "elu": ELU,
@@ -552,9 +565,10 @@ def activation(name):
     >>> nn.activation("relu")                       # ReLU()
     """
     try:
-        return _ACTIVATIONS[name.lower()]()
+        module = _ACTIVATIONS[name.lower()]
     except KeyError:
         raise ArgumentError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
+    return module(dim=-1) if module in (Softmax, LogSoftmax) else module()  # over the features, as Keras
 
 
 class _Function(Module):
