@@ -335,6 +335,11 @@ class _Averages:
         self.sums = {"loss": 0.0, **{name: 0.0 for name in metrics}}
         self.counts = {"loss": 0, **{name: 0 for name in metrics}}
 
+    @property
+    def count(self):
+        """How many examples were added (the loss's weight)."""
+        return self.counts["loss"]
+
     def add(self, loss, output, target):
         n = len(target) if hasattr(target, "__len__") and getattr(target, "ndim", 1) > 0 else 1
         self.counts["loss"] += n

@@ -468,7 +468,7 @@ def _device_and_dtype(name, args, kwargs):
     """Sort Module.to's PyTorch-style arguments into (device, dtype)."""
     unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy"}
     if unknown or len(args) > 2:
-        raise TypeError(f"Module.{name}() takes a device and/or a dtype, got {args} {sorted(kwargs)}")
+        raise ArgumentTypeError(f"Module.{name}() takes a device and/or a dtype, got {args} {sorted(kwargs)}")
     device, dtype = kwargs.get("device"), kwargs.get("dtype")
     for arg in args:
         if isinstance(arg, Tensor):
@@ -479,7 +479,7 @@ def _device_and_dtype(name, args, kwargs):
             try:
                 dtype = numpy.dtype(arg)
             except TypeError:
-                raise TypeError(f"Module.{name}(): {arg!r} is neither a device ('cpu', 'cuda') nor a dtype") from None
+                raise ArgumentTypeError(f"Module.{name}(): {arg!r} is neither a device ('cpu', 'cuda') nor a dtype") from None
     return device, dtype
 
 

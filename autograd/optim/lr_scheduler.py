@@ -116,8 +116,8 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param_groups[{i}] has no 'initial_lr': resuming a scheduler with "
-                                   "last_epoch >= 0 needs the optimizer state it was saved with")
+                    raise CheckpointError(f"param_groups[{i}] has no 'initial_lr': resuming a scheduler with "
+                                          "last_epoch >= 0 needs the optimizer state it was saved with")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()

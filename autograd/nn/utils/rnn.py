@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 import numpy
 
 from ... import backend, ops
-from ...errors import ShapeError
+from ...errors import ArgumentError, ShapeError
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
@@ -70,10 +70,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     >>> pad_sequence([autograd.ones(3, 2), autograd.ones(1, 2)], batch_first=True).shape     # (2, 3, 2)
     """
     if padding_side not in ("right", "left"):
-        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
+        raise ArgumentError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
     sequences = [_as_tensor(s) for s in sequences]
     if not sequences:
-        raise ValueError("pad_sequence: got no sequences")
+        raise ArgumentError("pad_sequence: got no sequences")
     trailing = tuple(sequences[0].shape[1:])
     for s in sequences:
         if s.ndim < 1 or tuple(s.shape[1:]) != trailing:
@@ -116,11 +116,11 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if lengths.shape != (batch,):
         raise ShapeError(f"pack_padded_sequence: {batch} sequences in the batch but {lengths.size} lengths")
     if lengths.size and (lengths.min() <= 0 or lengths.max() > steps):
-        raise ValueError(f"pack_padded_sequence: lengths must lie in [1, {steps}], got {lengths.tolist()}")
+        raise ArgumentError(f"pack_padded_sequence: lengths must lie in [1, {steps}], got {lengths.tolist()}")
     if enforce_sorted:
         if numpy.any(numpy.diff(lengths) > 0):
-            raise ValueError("pack_padded_sequence: `lengths` must be sorted in decreasing order when "
-                             "enforce_sorted=True; pass enforce_sorted=False to sort them here")
+            raise ArgumentError("pack_padded_sequence: `lengths` must be sorted in decreasing order when "
+                                "enforce_sorted=True; pass enforce_sorted=False to sort them here")
         order = numpy.arange(batch)
         sorted_indices = None
     else:
@@ -172,8 +172,8 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     longest = int(sorted_lengths[0]) if sorted_lengths.size else 0
     steps = longest if total_length is None else int(total_length)
     if steps < longest:
-        raise ValueError(f"pad_packed_sequence: total_length={total_length} is shorter than the longest "
-                         f"sequence ({longest} steps)")
+        raise ArgumentError(f"pad_packed_sequence: total_length={total_length} is shorter than the longest "
+                            f"sequence ({longest} steps)")
     batch = sorted_lengths.size
     total = data.shape[0]
     # index[t, k]: the data row of step t of the k-th longest sequence, or `total` (the padding row)
