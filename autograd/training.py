@@ -369,7 +369,8 @@ class _Averages:
                              dtype=numpy.float64)
         all_reduce(totals)
         sums, counts = totals[:len(names)], totals[len(names):]
-        return {name: float(total / count) if count else float("nan") for name, total, count in zip(names, sums, counts)}
+        return {name: float(total / count) if count else float("nan")
+                for name, total, count in zip(names, sums, counts)}
 
 
 def _tqdm():
