@@ -66,30 +66,67 @@ def _windows(xp, x, kernel, stride, dilation):
     return _as_strided(xp, x, (n, c, kh, kw, ho, wo), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))
 
 
-def _columns(xp, x, kernel, stride, pads, dilation, groups):
-    """im2col: the padded input's windows as (N, groups, C/groups·kh·kw, Ho·Wo), one copy."""
-    windows = _windows(xp, _pad_or_crop(xp, x, pads), kernel, stride, dilation)
-    n, c, kh, kw, ho, wo = windows.shape
-    return windows.reshape(n, groups, (c // groups) * kh * kw, ho * wo), (ho, wo)
+def _columns(xp, x, kernel, stride, pads, dilation):
+    """im2col: the padded input's windows as one (C·kh·kw, N·Ho·Wo) matrix.
+
+    Rows are (channel, kernel offset), columns (image, output pixel): each group's input is
+    a block of C/groups·kh·kw rows, and the whole batch is one matrix product. The matrix is
+    filled by kh·kw slice copies of the channels-first padded input (each a strided view
+    whose rows are contiguous), measured faster than reshaping one 6-D window view.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    padded = _pad_or_crop(xp, x.transpose(1, 0, 2, 3), pads)  # (C, N, Hp, Wp)
+    c, n, hp, wp = padded.shape
+    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    cols = xp.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = padded[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+    return cols.reshape(c * kh * kw, n * ho * wo), (ho, wo)
 
 
 def _col2im(xp, cols, stride, dilation):
-    """Sum columns (N, C, kh, kw, H, W) back onto the canvas they were read from: kh·kw strided adds."""
-    n, c, kh, kw, h, w = cols.shape
+    """Sum columns (C, kh, kw, N, H, W) back onto the (C, N, ...) canvas they were read from: kh·kw strided adds."""
+    c, kh, kw, n, h, w = cols.shape
     (sh, sw), (dh, dw) = stride, dilation
-    canvas = xp.zeros((n, c, (h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), dtype=cols.dtype)
+    canvas = xp.zeros((c, n, (h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            canvas[:, :, i * dh:i * dh + (h - 1) * sh + 1:sh, j * dw:j * dw + (w - 1) * sw + 1:sw] += cols[:, :, i, j]
+            canvas[:, :, i * dh:i * dh + (h - 1) * sh + 1:sh, j * dw:j * dw + (w - 1) * sw + 1:sw] += cols[:, i, j]
     return canvas
 
 
+def _grouped_matmul(xp, a, b, groups, transpose_a=False, transpose_b=False):
+    """Block-diagonal product: group g multiplies a's g-th row block (or its transpose) by b's g-th block.
+
+    One GEMM when groups == 1 (BLAS sees the transposed operands as flags, no copies).
+    """
+    if groups == 1:
+        return (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+    a_rows, b_rows = a.shape[0] // groups, b.shape[0] // groups
+    parts = []
+    for g in range(groups):
+        a_g, b_g = a[g * a_rows:(g + 1) * a_rows], b[g * b_rows:(g + 1) * b_rows]
+        parts.append((a_g.T if transpose_a else a_g) @ (b_g.T if transpose_b else b_g))
+    return xp.concatenate(parts, axis=0)
+
+
+def _channels_first(x):
+    """(N, C, H, W) as the (C, N·H·W) matrix the GEMMs take (one transposing copy)."""
+    n, c = x.shape[:2]
+    return x.transpose(1, 0, 2, 3).reshape(c, -1)
+
+
+def _batch_first(y2, batch, hw):
+    """(C, N·H·W) product back to a contiguous (N, C, H, W) array."""
+    return y2.reshape((y2.shape[0], batch) + tuple(hw)).transpose(1, 0, 2, 3).copy()
+
+
 def _conv(xp, x, weight, bias, stride, pads, dilation, groups):
-    """y = conv(x, W) + b; also returns the im2col columns (the weight gradient reuses them)."""
+    """y = conv(x, W) + b, one GEMM (O, C·kh·kw) @ (C·kh·kw, N·Ho·Wo); also returns the im2col columns."""
     out_channels, _, kh, kw = weight.shape
-    cols, (ho, wo) = _columns(xp, x, (kh, kw), stride, pads, dilation, groups)
-    w = weight.reshape(groups, out_channels // groups, -1)
-    y = xp.matmul(w, cols).reshape(x.shape[0], out_channels, ho, wo)  # (N, g, O/g, L) is NCHW already
+    cols, out_hw = _columns(xp, x, (kh, kw), stride, pads, dilation)
+    y = _batch_first(_grouped_matmul(xp, weight.reshape(out_channels, -1), cols, groups), x.shape[0], out_hw)
     if bias is not None:
         y += bias.reshape(1, -1, 1, 1)
     return y, cols
@@ -99,22 +136,20 @@ def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
     """The adjoint of `_conv` with the same settings: GEMM with Wᵀ, then col2im, then crop the padding."""
     n, in_channels, h, w = x.shape
     _, out_per_group, kh, kw = weight.shape
-    wt = weight.reshape(groups, in_channels // groups, -1).transpose(0, 2, 1)  # (g, O/g·kh·kw, C/g)
-    cols = xp.matmul(wt, x.reshape(n, groups, in_channels // groups, h * w))
-    canvas = _col2im(xp, cols.reshape(n, groups * out_per_group, kh, kw, h, w), stride, dilation)
-    y = _pad_or_crop(xp, canvas, tuple((-before, -after) for before, after in pads))
+    cols = _grouped_matmul(xp, weight.reshape(in_channels, -1), _channels_first(x), groups, transpose_a=True)
+    canvas = _col2im(xp, cols.reshape(groups * out_per_group, kh, kw, n, h, w), stride, dilation)
+    y = _pad_or_crop(xp, canvas, tuple((-before, -after) for before, after in pads)).transpose(1, 0, 2, 3).copy()
     if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1)
+        y += bias.reshape(1, -1, 1, 1)
     return y
 
 
 def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None):
-    """∂L/∂W of y = conv(x, W): Σ over the batch of grad (O, L) @ columnsᵀ (L, C·kh·kw)."""
+    """∂L/∂W of y = conv(x, W): grad (O, N·L) @ columnsᵀ (N·L, C·kh·kw), one GEMM."""
     if cols is None:
-        cols, _ = _columns(xp, x, kernel, stride, pads, dilation, groups)
-    n, out_channels = grad.shape[:2]
-    g = grad.reshape(n, groups, out_channels // groups, -1)
-    gw = xp.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (g, O/g, C/g·kh·kw)
+        cols, _ = _columns(xp, x, kernel, stride, pads, dilation)
+    out_channels = grad.shape[1]
+    gw = _grouped_matmul(xp, _channels_first(grad), cols, groups, transpose_b=True)
     return gw.reshape((out_channels, -1) + tuple(kernel))
 
 
