@@ -125,6 +125,14 @@ def test_max_pool_ties_go_to_the_first_maximum_as_in_torch():
     compare(autograd.max_pool2d, F.max_pool2d, [x], dict(kernel_size=2))
 
 
+def test_max_pool_nan_wins_as_in_torch():
+    x = numpy.array([[[[1.0, numpy.nan, 3, 0], [numpy.nan, 2, 5, numpy.nan]]]])
+    y, idx = autograd.max_pool2d(autograd.tensor(x), 2, return_indices=True)
+    ty, tidx = F.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    numpy.testing.assert_array_equal(y.numpy(), ty.numpy())
+    numpy.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
 AVG_POOL = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
             dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
             dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),

@@ -98,19 +98,52 @@ class WindowSpread(Function):
         return _reduce(self.xp, grad, *settings, self.winner)
 
 
-def _winners(xp, x, kernel, stride, pads, dilation):
-    """Index (0..kh·kw-1) of each window's maximum, the first one on ties (as PyTorch); NaN wins."""
+class MaxPool(Function):
+    """y = the maximum of each window; the gradient goes to the (first) winner of each window.
+
+    Forward finds the winners in kh·kw passes over strided views (no copy of the windows);
+    the backward is WindowSpread with those winners, which makes max pooling twice differentiable.
+    """
+
+    formula = "∂y/∂x = 1 at each window's maximum, 0 elsewhere"
+
+    def __init__(self, kernel, stride, pads, dilation):
+        self.kernel, self.stride, self.pads, self.dilation = kernel, stride, pads, dilation
+
+    def forward(self, x):
+        self.input_hw = x.shape[2:]
+        y, self.winner = _max_and_winner(backend.namespace(x), x, self.kernel, self.stride, self.pads, self.dilation)
+        return y
+
+    def backward(self, grad):
+        settings = (self.kernel, self.stride, self.pads, self.dilation)
+        if self._create_graph:
+            return WindowSpread(*settings, self.input_hw, self.winner)(grad)
+        return _spread(self.xp, grad, *settings, self.input_hw, self.winner)
+
+
+def _max_and_winner(xp, x, kernel, stride, pads, dilation):
+    """Each window's maximum and the index (0..kh·kw-1) of its first maximum, as PyTorch (a NaN wins)."""
     windows = _windows(xp, _pad_or_crop(xp, x, pads, -numpy.inf), kernel, stride, dilation)
     best = windows[:, :, 0, 0].copy()
-    winner = xp.zeros(best.shape, dtype=numpy.int64)
+    winner = xp.zeros(best.shape, dtype=numpy.int8 if kernel[0] * kernel[1] < 128 else numpy.int64)
+    better = xp.empty(best.shape, dtype=bool)
     for k, (i, j) in enumerate(numpy.ndindex(*kernel)):
-        if k == 0:
-            continue
-        part = windows[:, :, i, j]
-        better = (part > best) | (xp.isnan(part) & ~xp.isnan(best))
-        best = xp.where(better, part, best)
-        winner = xp.where(better, k, winner)
-    return winner
+        if k:
+            part = windows[:, :, i, j]
+            xp.greater(part, best, out=better)
+            xp.copyto(winner, k, where=better)
+            xp.copyto(best, part, where=better)
+    if xp.isnan(x.sum()):  # rare: redo with PyTorch's NaN rule (a NaN wins, a later NaN wins again)
+        best[...] = windows[:, :, 0, 0]
+        winner[...] = 0
+        for k, (i, j) in enumerate(numpy.ndindex(*kernel)):
+            if k:
+                part = windows[:, :, i, j]
+                wins = (part > best) | xp.isnan(part)
+                xp.copyto(winner, k, where=wins)
+                xp.copyto(best, part, where=wins)
+    return best, winner
 
 
 # ---------------------------------------------------------------- pooling settings
@@ -173,18 +206,19 @@ def _max_pool(op, spatial, input, kernel_size, stride, padding, dilation, ceil_m
     settings = (_as_2d(spatial, kernel, 1), _as_2d(spatial, stride, 1), ((0, 0),) * (2 - spatial) + pads,
                 _as_2d(spatial, dilation, 1))
     data = x4.data if isinstance(x4, Tensor) else x4
-    xp = backend.namespace(data)
-    winner = _winners(xp, data, *settings)
-    y = _finish(WindowReduce(*settings, winner=winner)(x4), lead, spatial)
+    pool = MaxPool(*settings)
+    y = _finish(pool(x4), lead, spatial)
     if not return_indices:
         return y
-    return y, Tensor(_flat_indices(xp, winner, data.shape[2:], *settings).reshape(y.shape))
+    indices = _flat_indices(backend.namespace(data), pool.winner, data.shape[2:], *settings)
+    return y, Tensor(indices.reshape(y.shape))
 
 
 def _flat_indices(xp, winner, input_hw, kernel, stride, pads, dilation):
     """PyTorch's max-pool indices: the winner's position in the flattened (unpadded) input plane."""
     kh, kw = kernel
     ho, wo = winner.shape[2:]
+    winner = winner.astype(numpy.int64)
     rows = xp.arange(ho).reshape(-1, 1) * stride[0] + (winner // kw) * dilation[0] - pads[0][0]
     cols = xp.arange(wo).reshape(1, -1) * stride[1] + (winner % kw) * dilation[1] - pads[1][0]
     return (rows * input_hw[1] + cols).astype(numpy.int64)
