@@ -1,0 +1,71 @@
+"""Pictures of convnets (viz.plot_filters / plot_feature_maps) and the MNIST IDX loader."""
+import gzip
+import struct
+
+import numpy
+import pytest
+
+import autograd
+from autograd import nn, viz
+from autograd.datasets import mnist
+
+pytest.importorskip("matplotlib")
+
+
+def small_cnn():
+    return nn.Sequential(nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 4, 3), nn.Flatten(), nn.Linear(16, 3))
+
+
+def test_plot_filters_draws_one_tile_per_filter(tmp_path):
+    conv = nn.Conv2d(1, 6, 3)
+    fig = viz.plot_filters(conv, path=tmp_path / "filters.png")
+    images = [ax.images[0].get_array() for ax in fig.axes if ax.images]
+    assert len(images) == 6 and images[0].shape == (3, 3)
+    numpy.testing.assert_allclose(images[2], (conv.weight.numpy()[2, 0] - conv.weight.numpy()[2, 0].min())
+                                  / numpy.ptp(conv.weight.numpy()[2, 0]))
+    assert (tmp_path / "filters.png").stat().st_size > 0
+    rgb = viz.plot_filters(nn.Conv2d(3, 4, 5))
+    assert [ax.images[0].get_array().shape for ax in rgb.axes if ax.images] == [(5, 5, 3)] * 4
+
+
+def test_plot_feature_maps_shows_each_conv_and_pool_layer_without_changing_the_model(tmp_path):
+    model = small_cnn()
+    model.train()
+    x = numpy.random.default_rng(0).random((2, 1, 8, 8)).astype(numpy.float32)
+    before = model(autograd.tensor(x)).numpy()
+    running = model[1].running_mean.numpy().copy()
+    fig = viz.plot_feature_maps(model, x, path=tmp_path / "maps.png", max_channels=4)
+    shapes = [ax.images[0].get_array().shape for ax in fig.axes if ax.images]
+    assert shapes == [(8, 8)] * 4 + [(4, 4)] * 4 + [(2, 2)] * 4  # conv 0, pool 3, conv 4
+    assert model.training
+    numpy.testing.assert_array_equal(model[1].running_mean.numpy(), running)  # ran in eval mode
+    numpy.testing.assert_allclose(model(autograd.tensor(x)).numpy().shape, before.shape)
+    with pytest.raises(ValueError, match="no conv or pool"):
+        viz.plot_feature_maps(nn.Sequential(nn.Linear(2, 2)), numpy.zeros((1, 2)))
+
+
+def write_idx(path, array, code):
+    header = bytes([0, 0, code, array.ndim]) + b"".join(struct.pack(">I", n) for n in array.shape)
+    data = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+    (gzip.open if str(path).endswith(".gz") else open)(path, "wb").write(data)
+
+
+def test_mnist_loader_reads_idx_files_plain_and_gzipped(tmp_path):
+    rng = numpy.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 28, 28)).astype(numpy.uint8)
+    labels = numpy.array([3, 1, 4, 1, 5], dtype=numpy.uint8)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images, 0x08)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels, 0x08)
+    x, y = mnist.load("test", path=str(tmp_path))
+    assert x.shape == (5, 1, 28, 28) and x.dtype == numpy.float32
+    numpy.testing.assert_allclose(x[:, 0] * 255, images)
+    numpy.testing.assert_array_equal(y, labels)
+    floats = rng.standard_normal((2, 3))
+    write_idx(tmp_path / "f.idx", floats, 0x0E)
+    numpy.testing.assert_array_equal(mnist.read_idx(tmp_path / "f.idx"), floats)
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        mnist.read_idx(tmp_path / "bad")
+    with pytest.raises(FileNotFoundError, match="downloads nothing"):
+        mnist.load("train", path=str(tmp_path))
