@@ -69,3 +69,33 @@ def test_mnist_loader_reads_idx_files_plain_and_gzipped(tmp_path):
         mnist.read_idx(tmp_path / "bad")
     with pytest.raises(FileNotFoundError, match="downloads nothing"):
         mnist.load("train", path=str(tmp_path))
+
+
+# ---------------------------------------------------------------- temporal convolutional network
+
+
+def test_tcn_is_causal_with_the_stated_receptive_field():
+    tcn = nn.TCN(3, [4, 4, 5], kernel_size=3, dropout=0.0)
+    assert tcn.receptive_field == 1 + 2 * 2 * 7 == 29
+    for p in tcn.parameters():  # positive weights and inputs: no ReLU is ever off, every path carries gradient
+        nn.init.uniform_(p, 0.01, 0.1)
+    x = autograd.tensor(numpy.random.default_rng(0).random((2, 3, 40)) + 0.1, dtype="float64", requires_grad=True)
+    y = tcn(x)
+    assert y.shape == (2, 5, 40)
+    y[:, :, 30].sum().backward()
+    reached = numpy.nonzero(numpy.abs(x.grad.numpy()).sum(axis=(0, 1)))[0]
+    assert reached.max() == 30                      # nothing from the future
+    assert reached.min() == 30 - tcn.receptive_field + 1  # and exactly the receptive field from the past
+
+
+def test_tcn_blocks_have_residual_downsampling_and_the_papers_init():
+    tcn = nn.TCN(2, [6, 6], kernel_size=2)
+    first, second = tcn.blocks
+    assert first.downsample is not None and second.downsample is None
+    assert first.conv1.dilation == (1,) and second.conv1.dilation == (2,)
+    assert abs(float(first.conv1.weight.numpy().std()) - 0.01) < 0.005
+    names = [name for name, _ in tcn.named_parameters()]
+    assert "blocks.0.conv1.weight" in names and "blocks.0.downsample.bias" in names
+    x = autograd.tensor(numpy.random.default_rng(1).standard_normal((1, 2, 9)), dtype="float64", requires_grad=True)
+    tcn.eval()
+    assert autograd.gradcheck(lambda t: tcn(t), [x])

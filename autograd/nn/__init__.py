@@ -22,4 +22,5 @@ from .seq2seq import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .attention_plot import plot_attention  # noqa: F401
 from .conv import *  # noqa: F401,F403
+from .tcn import TCN, TemporalBlock  # noqa: F401
 from . import functional  # noqa: F401
