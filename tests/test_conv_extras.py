@@ -99,3 +99,10 @@ def test_tcn_blocks_have_residual_downsampling_and_the_papers_init():
     x = autograd.tensor(numpy.random.default_rng(1).standard_normal((1, 2, 9)), dtype="float64", requires_grad=True)
     tcn.eval()
     assert autograd.gradcheck(lambda t: tcn(t), [x])
+
+
+def test_diagrams_box_conv_layers_and_show_their_shapes():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 2))
+    source = viz.draw(model(autograd.randn(1, 1, 4, 4)).sum(), group_modules=True).source
+    assert "label=Conv2d" in source and "label=MaxPool2d" in source
+    assert "1×2×4×4" in source and "1×2×2×2" in source  # the conv's output and the pooled one

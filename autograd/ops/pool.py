@@ -53,9 +53,15 @@ def _spread(xp, grad, kernel, stride, pads, dilation, input_hw, winner):
     n, c, ho, wo = grad.shape
     padded = tuple(size + before + after for size, (before, after) in zip(input_hw, pads))
     canvas = xp.zeros((n, c) + padded, dtype=grad.dtype)
+    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1  # every input position in one window at most
     for k, (i, j) in enumerate(numpy.ndindex(kh, kw)):
-        part = grad if winner is None else xp.where(winner == k, grad, 0)
-        canvas[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw] += part
+        target = canvas[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+        if winner is None:
+            target += grad
+        elif disjoint:  # write straight into the canvas, no temporary
+            xp.multiply(grad, winner == k, out=target)
+        else:
+            target += grad * (winner == k)
     return _pad_or_crop(xp, canvas, tuple((-b, -a) for b, a in pads))
 
 
@@ -126,14 +132,18 @@ def _max_and_winner(xp, x, kernel, stride, pads, dilation):
     """Each window's maximum and the index (0..kh·kw-1) of its first maximum, as PyTorch (a NaN wins)."""
     windows = _windows(xp, _pad_or_crop(xp, x, pads, -numpy.inf), kernel, stride, dilation)
     best = windows[:, :, 0, 0].copy()
-    winner = xp.zeros(best.shape, dtype=numpy.int8 if kernel[0] * kernel[1] < 128 else numpy.int64)
-    better = xp.empty(best.shape, dtype=bool)
+    small = numpy.int8 if kernel[0] * kernel[1] < 128 else numpy.int64
+    winner = xp.zeros(best.shape, dtype=small)
+    better, candidate = xp.empty(best.shape, dtype=bool), xp.empty(best.shape, dtype=small)
     for k, (i, j) in enumerate(numpy.ndindex(*kernel)):
         if k:
+            # the winner is the last position that beat every earlier one (strictly: ties keep the first);
+            # arithmetic with out= is several times faster than copyto(..., where=)
             part = windows[:, :, i, j]
             xp.greater(part, best, out=better)
-            xp.copyto(winner, k, where=better)
-            xp.copyto(best, part, where=better)
+            xp.multiply(better, k, out=candidate)
+            xp.maximum(winner, candidate, out=winner)
+            xp.maximum(best, part, out=best)
     if xp.isnan(x.sum()):  # rare: redo with PyTorch's NaN rule (a NaN wins, a later NaN wins again)
         best[...] = windows[:, :, 0, 0]
         winner[...] = 0
