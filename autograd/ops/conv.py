@@ -132,11 +132,14 @@ def _conv(xp, x, weight, bias, stride, pads, dilation, groups):
     return y, cols
 
 
-def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
-    """The adjoint of `_conv` with the same settings: GEMM with Wᵀ, then col2im, then crop the padding."""
+def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups, x_matrix=None):
+    """The adjoint of `_conv` with the same settings: GEMM with Wᵀ, then col2im, then crop the padding.
+
+    `x_matrix` is x as _channels_first gives it, when the caller already has it."""
     n, in_channels, h, w = x.shape
     _, out_per_group, kh, kw = weight.shape
-    cols = _grouped_matmul(xp, weight.reshape(in_channels, -1), _channels_first(x), groups, transpose_a=True)
+    x_matrix = _channels_first(x) if x_matrix is None else x_matrix
+    cols = _grouped_matmul(xp, weight.reshape(in_channels, -1), x_matrix, groups, transpose_a=True)
     canvas = _col2im(xp, cols.reshape(groups * out_per_group, kh, kw, n, h, w), stride, dilation)
     y = _pad_or_crop(xp, canvas, tuple((-before, -after) for before, after in pads)).transpose(1, 0, 2, 3).copy()
     if bias is not None:
@@ -144,12 +147,13 @@ def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
     return y
 
 
-def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None):
+def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None, grad_matrix=None):
     """∂L/∂W of y = conv(x, W): grad (O, N·L) @ columnsᵀ (N·L, C·kh·kw), one GEMM."""
     if cols is None:
         cols, _ = _columns(xp, x, kernel, stride, pads, dilation)
     out_channels = grad.shape[1]
-    gw = _grouped_matmul(xp, _channels_first(grad), cols, groups, transpose_b=True)
+    grad_matrix = _channels_first(grad) if grad_matrix is None else grad_matrix
+    gw = _grouped_matmul(xp, grad_matrix, cols, groups, transpose_b=True)
     return gw.reshape((out_channels, -1) + tuple(kernel))
 
 
@@ -184,18 +188,20 @@ class Conv(Function):
         kernel = tuple(weight.shape[2:])
         settings = (self.stride, self.pads, self.dilation, self.groups)
         grad_x = grad_w = None
+        grad_matrix = None if self._create_graph else _channels_first(grad)  # shared by both GEMMs below
         if self.needs_input_grad[0]:
             t_pads = _transpose_pads(x.shape[2:], kernel, self.stride, self.pads, self.dilation)
             t_settings = (self.stride, t_pads, self.dilation, self.groups)
             if self._create_graph:
                 grad_x = ConvTranspose(*t_settings)(grad, weight)
             else:
-                grad_x = _conv_transpose(self.xp, grad, weight, None, *t_settings)
+                grad_x = _conv_transpose(self.xp, grad, weight, None, *t_settings, x_matrix=grad_matrix)
         if self.needs_input_grad[1]:
             if self._create_graph:
                 grad_w = ConvWeightGrad(kernel, *settings)(x, grad)
             else:
-                grad_w = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2])
+                grad_w = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2],
+                                      grad_matrix=grad_matrix)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
