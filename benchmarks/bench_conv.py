@@ -13,8 +13,9 @@ Workloads (float32):
   pool:  max_pool2d(2) forward + backward, N=64, C=16, 28x28.
 Baselines: a hand-written NumPy im2col (sliding_window_view, one GEMM, col2im as k*k strided
 adds), PyTorch 2.13 CPU when installed, DeZero's conv2d_simple when installed. Each runner gets
-the same number of threads (2 by default, --threads); wall-clock medians of interleaved
-repetitions and the process CPU time per call are both shown: compare the ratios.
+the same number of threads (1 by default, --threads). Medians of interleaved repetitions, of
+wall-clock and of process CPU time; the ratios use CPU time (steady on a shared machine, where
+wall time mostly measures waiting) unless --wall.
 """
 import argparse
 import os
@@ -191,19 +192,23 @@ def interleaved(runners, repeats, args=()):
     return {name: (1e3 * statistics.median(wall[name]), 1e3 * statistics.median(cpu[name])) for name in runners}
 
 
-def report(title, results, baselines):
-    print(f"\n{title}")
-    print(f"  {'runner':<22}{'wall ms':>10}{'cpu ms':>10}" + "".join(f"{'÷ ' + b:>14}" for b in baselines))
-    for name, (wall, cpu) in results.items():
-        ratios = "".join(f"{wall / results[b][0]:>14.2f}" if b in results else f"{'-':>14}" for b in baselines)
-        print(f"  {name:<22}{wall:>10.2f}{cpu:>10.2f}{ratios}")
+def report(title, results, baselines, use_wall):
+    """Medians, and ratios to each baseline of CPU time (or wall time with --wall)."""
+    column = 0 if use_wall else 1
+    print(f"\n{title} (ratios of {'wall' if use_wall else 'CPU'} time)")
+    print(f"  {'runner':<22}{'wall ms':>10}{'cpu ms':>10}" + "".join(f"{'÷ ' + b:>24}" for b in baselines))
+    for name, times in results.items():
+        ratios = "".join(f"{times[column] / results[b][column]:>24.2f}" if b in results else f"{'-':>24}"
+                         for b in baselines)
+        print(f"  {name:<22}{times[0]:>10.2f}{times[1]:>10.2f}{ratios}")
 
 
 def main():
     global GEMM_OPERANDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--threads", type=int, default=2, help="threads for BLAS and PyTorch")
+    parser.add_argument("--threads", type=int, default=1, help="threads for BLAS and PyTorch (default 1)")
+    parser.add_argument("--wall", action="store_true", help="ratios of wall-clock instead of CPU time")
     args = parser.parse_args()
     repeats = 5 if args.quick else 21
     if torch is not None:
@@ -231,18 +236,18 @@ def main():
     if dezero is not None:
         runners["dezero conv2d_simple"] = conv_dezero
     results = interleaved(runners, repeats, (x, w, b, g))
-    report(f"conv2d fwd+bwd N={N} C={C}->{O} {H}x{H} k={K} pad 1, float32, {args.threads} threads", results,
-           ["numpy im2col (hand)", "pytorch", "gemm floor"])
+    report(f"conv2d fwd+bwd N={N} C={C}->{O} {H}x{H} k={K} pad 1, float32, {args.threads} thread(s)", results,
+           ["numpy im2col (hand)", "pytorch", "gemm floor"], args.wall)
     for name in ("autograd", "numpy im2col (hand)", "gemm floor", "pytorch"):
         if name in results:
-            print(f"  {name:<22}{GEMM_FLOPS / results[name][0] / 1e6:>8.1f} GFLOP/s of the conv's "
-                  f"{GEMM_FLOPS / 1e6:.0f} MFLOP of GEMMs")
+            print(f"  {name:<22}{GEMM_FLOPS / results[name][0 if args.wall else 1] / 1e6:>8.1f} GFLOP/s "
+                  f"(the conv's {GEMM_FLOPS / 1e6:.0f} MFLOP of GEMMs per call)")
 
     results = interleaved(lenet_runners(), repeats)
-    report("LeNet-5 SGD step, batch 64, 28x28, float32", results, ["pytorch"])
+    report("LeNet-5 SGD step, batch 64, 28x28, float32", results, ["pytorch"], args.wall)
 
     results = interleaved(pool_runners(), repeats)
-    report("max_pool2d(2) fwd+bwd, N=64 C=16 28x28, float32", results, ["pytorch"])
+    report("max_pool2d(2) fwd+bwd, N=64 C=16 28x28, float32", results, ["pytorch"], args.wall)
 
 
 if __name__ == "__main__":
