@@ -24,7 +24,6 @@ Everything is written for two spatial axes; the 1-D ops add a unit height.
 """
 import numpy
 
-from .. import backend
 from ..errors import ShapeError, ArgumentError
 from ..graph import Function
 from .registry import declare, Sample, ErrorInput, uniform
@@ -178,8 +177,7 @@ class Conv(Function):
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
 
     def forward(self, x, weight, bias=None):
-        # the array module of the inputs (the engine's self.xp is only set for backward today)
-        y, cols = _conv(backend.namespace(x), x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
+        y, cols = _conv(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
         self.save_for_backward(x, weight, cols)
         return y
 
@@ -217,7 +215,7 @@ class ConvTranspose(Function):
 
     def forward(self, x, weight, bias=None):
         self.save_for_backward(x, weight)
-        return _conv_transpose(backend.namespace(x), x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
+        return _conv_transpose(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
 
     def backward(self, grad):
         x, weight = self.saved_tensors
@@ -249,7 +247,7 @@ class ConvWeightGrad(Function):
 
     def forward(self, x, grad):
         self.save_for_backward(x, grad)
-        return _weight_grad(backend.namespace(x), x, grad, self.kernel, self.stride, self.pads, self.dilation, self.groups)
+        return _weight_grad(self.xp, x, grad, self.kernel, self.stride, self.pads, self.dilation, self.groups)
 
     def backward(self, grad_w):
         x, grad = self.saved_tensors

@@ -21,7 +21,8 @@ import numpy
 
 from .. import backend
 from ..errors import ShapeError, ArgumentError
-from ..graph import Function, no_grad
+from ..graph import Function
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .conv import _pad_or_crop, _windows, _tuple, ConvTranspose, Conv
 from .linalg import matmul
@@ -75,7 +76,7 @@ class WindowReduce(Function):
 
     def forward(self, x):
         self.input_hw = x.shape[2:]
-        return _reduce(backend.namespace(x), x, self.kernel, self.stride, self.pads, self.dilation, self.winner)
+        return _reduce(self.xp, x, self.kernel, self.stride, self.pads, self.dilation, self.winner)
 
     def backward(self, grad):
         settings = (self.kernel, self.stride, self.pads, self.dilation)
@@ -94,7 +95,7 @@ class WindowSpread(Function):
         self.input_hw, self.winner = input_hw, winner
 
     def forward(self, grad):
-        return _spread(backend.namespace(grad), grad, self.kernel, self.stride, self.pads, self.dilation,
+        return _spread(self.xp, grad, self.kernel, self.stride, self.pads, self.dilation,
                        self.input_hw, self.winner)
 
     def backward(self, grad):
@@ -118,7 +119,7 @@ class MaxPool(Function):
 
     def forward(self, x):
         self.input_hw = x.shape[2:]
-        y, self.winner = _max_and_winner(backend.namespace(x), x, self.kernel, self.stride, self.pads, self.dilation)
+        y, self.winner = _max_and_winner(self.xp, x, self.kernel, self.stride, self.pads, self.dilation)
         return y
 
     def backward(self, grad):
@@ -360,7 +361,7 @@ class PickFlat(Function):
         self.index, self.size = index, size
 
     def forward(self, x):
-        return backend.namespace(x).take_along_axis(x, self.index, axis=-1)
+        return _pick_flat(self.xp, x, self.index)
 
     def backward(self, grad):
         if self._create_graph:
@@ -377,12 +378,16 @@ class PlaceFlat(Function):
         self.index, self.size = index, size
 
     def forward(self, grad):
-        return _place_flat(backend.namespace(grad), grad, self.index, self.size)
+        return _place_flat(self.xp, grad, self.index, self.size)
 
     def backward(self, grad):
         if self._create_graph:
             return PickFlat(self.index, self.size)(grad)
-        return self.xp.take_along_axis(grad, self.index, axis=-1)
+        return _pick_flat(self.xp, grad, self.index)
+
+
+def _pick_flat(xp, x, index):
+    return xp.take_along_axis(x, index, axis=-1)
 
 
 def _place_flat(xp, grad, index, size):

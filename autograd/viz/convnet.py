@@ -10,7 +10,7 @@ non-interactive Agg backend unless one was chosen, so this works on servers and 
 import numpy
 
 from .. import backend
-from ..graph import no_grad
+from ..grad_mode import no_grad
 
 __all__ = ["plot_filters", "plot_feature_maps"]
 
