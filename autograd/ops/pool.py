@@ -119,14 +119,17 @@ class MaxPool(Function):
 
     def forward(self, x):
         self.input_hw = x.shape[2:]
-        y, self.winner = _max_and_winner(self.xp, x, self.kernel, self.stride, self.pads, self.dilation)
+        y, winner = _max_and_winner(self.xp, x, self.kernel, self.stride, self.pads, self.dilation)
+        self.save_for_backward(winner)  # freed with the node's other saved values after backward
+        self.indices_source = winner    # read (and dropped) by max_pool for return_indices
         return y
 
     def backward(self, grad):
+        winner, = self.saved_arrays  # a constant of the graph, also under create_graph
         settings = (self.kernel, self.stride, self.pads, self.dilation)
         if self._create_graph:
-            return WindowSpread(*settings, self.input_hw, self.winner)(grad)
-        return _spread(self.xp, grad, *settings, self.input_hw, self.winner)
+            return WindowSpread(*settings, self.input_hw, winner)(grad)
+        return _spread(self.xp, grad, *settings, self.input_hw, winner)
 
 
 def _max_and_winner(xp, x, kernel, stride, pads, dilation):
@@ -219,9 +222,10 @@ def _max_pool(op, spatial, input, kernel_size, stride, padding, dilation, ceil_m
     data = x4.data if isinstance(x4, Tensor) else x4
     pool = MaxPool(*settings)
     y = _finish(pool(x4), lead, spatial)
+    winner, pool.indices_source = pool.indices_source, None
     if not return_indices:
         return y
-    indices = _flat_indices(backend.namespace(data), pool.winner, data.shape[2:], *settings)
+    indices = _flat_indices(backend.namespace(data), winner, data.shape[2:], *settings)
     return y, Tensor(indices.reshape(y.shape))
 
 
