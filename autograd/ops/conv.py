@@ -1,15 +1,15 @@
-"""Convolutions: conv1d, conv2d and their transposes, as im2col + one batched GEMM.
+"""Convolutions: conv1d, conv2d and their transposes, as im2col + one GEMM.
 
 A convolution reads, for every output pixel, a k×k window of the padded input.
-`im2col` lays those windows out as the columns of a matrix *without a Python
-loop*: a strided view (`as_strided`) presents the input as
-(N, C, kh, kw, Ho, Wo) and one reshape copies it into (N, C·kh·kw, Ho·Wo).
-Then the whole convolution is one matrix product with the (O, C·kh·kw) weight:
+`im2col` lays those windows out as the columns of one matrix *without a loop
+over pixels*: for each of the kh·kw kernel offsets, one strided slice of the
+(channels-first) padded input is copied into its block of rows. Then the whole
+convolution, batch included, is one matrix product with the (O, C·kh·kw) weight:
 
-    x (N,C,H,W) ──pad──► windows (N,C,kh,kw,Ho,Wo) ──GEMM with W──► y (N,O,Ho,Wo)
+    x (N,C,H,W) ──pad──► columns (C·kh·kw, N·Ho·Wo) ──W @──► y (N,O,Ho,Wo)
 
-The transpose (`col2im`) goes back: it adds each kernel position's slice into
-the canvas, kh·kw strided adds and never `np.add.at`.
+The transpose (`col2im`) goes back: it adds each kernel offset's block onto the
+canvas, kh·kw strided adds and never `np.add.at`.
 
 Three ops are closed under differentiation, so a CNN is twice differentiable:
 
