@@ -398,7 +398,8 @@ def _place_flat(xp, grad, index, size):
     # one output position at a time: within one, every (n, c) row picks a single place, so
     # the indexed += never meets a repeated index (overlapping bins can repeat across positions)
     out = xp.zeros(grad.shape[:-1] + (size,), dtype=grad.dtype)
-    lead = xp.indices(grad.shape[:-1], sparse=True)
+    lead = [xp.arange(n).reshape((1,) * axis + (n,) + (1,) * (grad.ndim - 2 - axis))
+            for axis, n in enumerate(grad.shape[:-1])]  # open-grid indices of the leading axes
     for j in range(grad.shape[-1]):
         out[tuple(lead) + (index[..., j],)] += grad[..., j]
     return out
