@@ -41,7 +41,7 @@ def test_plot_feature_maps_shows_each_conv_and_pool_layer_without_changing_the_m
     assert model.training
     numpy.testing.assert_array_equal(model[1].running_mean.numpy(), running)  # ran in eval mode
     numpy.testing.assert_allclose(model(autograd.tensor(x)).numpy().shape, before.shape)
-    with pytest.raises(ValueError, match="no conv or pool"):
+    with pytest.raises(autograd.ArgumentError, match="no conv or pool"):
         viz.plot_feature_maps(nn.Sequential(nn.Linear(2, 2)), numpy.zeros((1, 2)))
 
 
@@ -65,9 +65,9 @@ def test_mnist_loader_reads_idx_files_plain_and_gzipped(tmp_path):
     write_idx(tmp_path / "f.idx", floats, 0x0E)
     numpy.testing.assert_array_equal(mnist.read_idx(tmp_path / "f.idx"), floats)
     (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
-    with pytest.raises(ValueError, match="not an IDX file"):
+    with pytest.raises(autograd.DataError, match="not an IDX file"):
         mnist.read_idx(tmp_path / "bad")
-    with pytest.raises(FileNotFoundError, match="downloads nothing"):
+    with pytest.raises(autograd.DataNotFoundError, match="downloads nothing"):
         mnist.load("train", path=str(tmp_path))
 
 

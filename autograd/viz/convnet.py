@@ -10,6 +10,7 @@ non-interactive Agg backend unless one was chosen, so this works on servers and 
 import numpy
 
 from .. import backend
+from ..errors import ArgumentError, ShapeError, missing_extra
 from ..grad_mode import no_grad
 
 __all__ = ["plot_filters", "plot_feature_maps"]
@@ -18,8 +19,8 @@ __all__ = ["plot_filters", "plot_feature_maps"]
 def _pyplot():
     try:
         import matplotlib
-    except ImportError as error:
-        raise ImportError("plotting needs matplotlib: pip install 'autograd-dag[train]'") from error
+    except ImportError:
+        raise missing_extra("matplotlib", "train", "viz.plot_filters / plot_feature_maps") from None
     if "matplotlib.pyplot" not in __import__("sys").modules:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -44,7 +45,7 @@ def plot_filters(conv, path=None, max_filters=64, input_channel=None, cmap="gray
     if weight.ndim == 3:  # a Conv1d: draw each (C, k) kernel as an image
         weight = weight[:, None]
     if weight.ndim != 4:
-        raise ValueError(f"plot_filters: expected a Conv2d or an (out, in, kh, kw) weight, got shape {weight.shape}")
+        raise ShapeError(f"plot_filters: expected a Conv2d or an (out, in, kh, kw) weight, got shape {weight.shape}")
     weight = weight[:max_filters]
     rgb = weight.shape[1] == 3 and input_channel is None
     tiles = weight.transpose(0, 2, 3, 1) if rgb else weight[:, input_channel or 0]
@@ -83,7 +84,7 @@ def plot_feature_maps(model, x, layers=None, path=None, max_channels=8, cmap="vi
     named = dict(model.named_modules())
     chosen = _default_layers(model) if layers is None else [(n, named[n]) for n in layers]
     if not chosen:
-        raise ValueError("plot_feature_maps: the model has no conv or pool layers; name some with layers=[...]")
+        raise ArgumentError("plot_feature_maps: the model has no conv or pool layers; name some with layers=[...]")
     maps, handles = {}, []
 
     def recorder(name):
