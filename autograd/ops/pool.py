@@ -836,23 +836,62 @@ def _batch_norm_samples(rng):
                    "running statistics")]
 
 
+def _errors(*cases):
+    """error_inputs from (args, kwargs, error, regex) rows; float arrays are drawn from rng."""
+    def errors(rng):
+        return [ErrorInput(Sample(tuple(uniform(rng, a) if isinstance(a, list) else a for a in args), kwargs),
+                           error, match) for args, kwargs, error, match in cases]
+    return errors
+
+
+_ADAPTIVE2D_ERRORS = _errors(
+    (([1, 2, 3, 3, 3], 2), {}, ShapeError, r"adaptive_avg_pool2d: expected a 4-D input"),
+    (([1, 2, 4, 4], 0), {}, ArgumentError, r"adaptive_avg_pool2d: output_size must be 2 positive ints"))
+_ADAPTIVE1D_ERRORS = _errors(
+    (([1, 2, 3, 3], 2), {}, ShapeError, r"adaptive_avg_pool1d: expected a 3-D input"),
+    (([1, 2, 4], 0), {}, ArgumentError, r"adaptive_avg_pool1d: output_size must be 1 positive ints"))
+_ADAPTIVE_MAX_ERRORS = _errors(
+    (([2, 3], 1), {}, ShapeError, r"adaptive_max_pool2d: expected a 4-D input"),
+    (([1, 2, 4, 4], (0, 2)), {}, ArgumentError, r"adaptive_max_pool2d: output_size must be 2 positive ints"))
+_INTERPOLATE_ERRORS = _errors(
+    (([4, 4],), {"scale_factor": 2}, ShapeError, r"interpolate: expected a 3-D or 4-D input"),
+    (([1, 1, 4, 4],), {"scale_factor": 2, "size": 3}, ArgumentError, r"interpolate: give exactly one"),
+    (([1, 1, 4, 4],), {"scale_factor": 2, "mode": "bicubic"}, ArgumentError, r"interpolate: mode 'bicubic'"))
+_UNFOLD_ERRORS = _errors(
+    (([2, 4, 4], 2), {}, ShapeError, r"unfold: expected a 4-D input"),
+    (([1, 2, 3, 3], 4), {}, ShapeError, r"unfold: the kernel \(4, 4\) is larger"))
+_FOLD_ERRORS = _errors(
+    (([1, 8, 3, 3], (4, 4), 2), {}, ShapeError, r"fold: expected a 3-D input"),
+    (([1, 8, 8], (4, 4), 2), {}, ShapeError, r"fold: input \(1, 8, 8\) does not fit"))
+_BATCH_NORM_ERRORS = _errors(
+    (([3], None, None), {"training": True}, ShapeError, r"batch_norm: expected an input \(N, C, \.\.\.\)"),
+    (([2, 3, 2], [2], [3]), {}, ShapeError, r"batch_norm: running_mean must have shape \(3,\)"),
+    (([1, 3], None, None), {"training": True}, ShapeError, r"batch_norm: expected more than 1 value per channel"))
+_DROPOUT2D_ERRORS = _errors(
+    (([2, 3, 2, 2],), {"p": 1.5}, ArgumentError, r"dropout2d: p must be in \[0, 1\]"),
+    (([2, 3],), {}, ShapeError, r"dropout2d: expected a 3-D or 4-D input"))
+
+
 declare("max_pool2d", max_pool2d, _np_max_pool("2d"), _max_pool2d_samples, error_inputs=_pool_errors("max_pool2d", 2))
 declare("max_pool1d", max_pool1d, _np_max_pool("1d"), _max_pool1d_samples, error_inputs=_pool_errors("max_pool1d", 1))
 declare("avg_pool2d", avg_pool2d, _np_avg_pool("2d"), _avg_pool2d_samples, error_inputs=_pool_errors("avg_pool2d", 2))
 declare("avg_pool1d", avg_pool1d, _np_avg_pool("1d"), _avg_pool1d_samples, error_inputs=_pool_errors("avg_pool1d", 1))
 declare("adaptive_avg_pool2d", adaptive_avg_pool2d, lambda x, o: _np_adaptive(x, _sizes_for(x, o), "avg2d"),
-        _adaptive_samples(2))
-declare("adaptive_avg_pool1d", adaptive_avg_pool1d, lambda x, o: _np_adaptive(x, o, "avg1d"), _adaptive_samples(1))
-declare("adaptive_max_pool2d", adaptive_max_pool2d, lambda x, o: _np_adaptive(x, o, "max2d"), _adaptive_max_samples)
-declare("interpolate", interpolate, _np_interpolate, _interpolate_samples)
-declare("unfold", unfold, _np_unfold, _unfold_samples)
-declare("fold", fold, _np_fold, _fold_samples)
-declare("batch_norm", batch_norm, _np_batch_norm, _batch_norm_samples)
+        _adaptive_samples(2), error_inputs=_ADAPTIVE2D_ERRORS)
+declare("adaptive_avg_pool1d", adaptive_avg_pool1d, lambda x, o: _np_adaptive(x, o, "avg1d"), _adaptive_samples(1),
+        error_inputs=_ADAPTIVE1D_ERRORS)
+declare("adaptive_max_pool2d", adaptive_max_pool2d, lambda x, o: _np_adaptive(x, o, "max2d"), _adaptive_max_samples,
+        error_inputs=_ADAPTIVE_MAX_ERRORS)
+declare("interpolate", interpolate, _np_interpolate, _interpolate_samples, error_inputs=_INTERPOLATE_ERRORS)
+declare("unfold", unfold, _np_unfold, _unfold_samples, error_inputs=_UNFOLD_ERRORS)
+declare("fold", fold, _np_fold, _fold_samples, error_inputs=_FOLD_ERRORS)
+declare("batch_norm", batch_norm, _np_batch_norm, _batch_norm_samples, error_inputs=_BATCH_NORM_ERRORS)
 # Dropout2d is random while training: its declared forms are the deterministic ones (the channel
 # masks are checked in tests/test_conv.py).
 declare("dropout2d", dropout2d, lambda x, p=0.5, training=True: x,
         lambda rng: [Sample((uniform(rng, (2, 3, 2, 2)),), {"training": False}, "evaluation"),
-                     Sample((uniform(rng, (3, 2, 2)),), {"p": 0.0}, "p = 0")])
+                     Sample((uniform(rng, (3, 2, 2)),), {"p": 0.0}, "p = 0")],
+        error_inputs=_DROPOUT2D_ERRORS)
 
 
 def _sizes_for(x, output_size):
