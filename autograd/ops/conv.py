@@ -593,9 +593,13 @@ def _conv_transpose_errors(op, rank):
     return errors
 
 
-declare("conv2d", conv2d, _np_conv, _conv2d_samples, shaped=_conv2d_shaped, error_inputs=_conv_errors("conv2d", 2))
-declare("conv1d", conv1d, _np_conv, _conv1d_samples, error_inputs=_conv_errors("conv1d", 1))
+declare("conv2d", conv2d, _np_conv, _conv2d_samples, shaped=_conv2d_shaped, error_inputs=_conv_errors("conv2d", 2),
+        formula="∂y/∂x = conv_transpose2d(g, W)\n∂y/∂W = Σ g ⋆ x,  ∂y/∂b = Σ g")
+declare("conv1d", conv1d, _np_conv, _conv1d_samples, error_inputs=_conv_errors("conv1d", 1),
+        formula="∂y/∂x = conv_transpose1d(g, W)\n∂y/∂W = Σ g ⋆ x,  ∂y/∂b = Σ g")
 declare("conv_transpose2d", conv_transpose2d, _np_conv_transpose, _conv_transpose2d_samples,
-        error_inputs=_conv_transpose_errors("conv_transpose2d", 2))
+        error_inputs=_conv_transpose_errors("conv_transpose2d", 2),
+        formula="∂y/∂x = conv2d(g, W)\n∂y/∂W = Σ x ⋆ g,  ∂y/∂b = Σ g")
 declare("conv_transpose1d", conv_transpose1d, _np_conv_transpose, _conv_transpose1d_samples,
-        error_inputs=_conv_transpose_errors("conv_transpose1d", 1))
+        error_inputs=_conv_transpose_errors("conv_transpose1d", 1),
+        formula="∂y/∂x = conv1d(g, W)\n∂y/∂W = Σ x ⋆ g,  ∂y/∂b = Σ g")

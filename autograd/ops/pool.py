@@ -69,7 +69,7 @@ def _spread(xp, grad, kernel, stride, pads, dilation, input_hw, winner):
 class WindowReduce(Function):
     """Sum of each window (or of its winning position): sum pooling, and max pooling once winners are known."""
 
-    formula = "∂y/∂x = spread g back over each window (to the winner only, for max)"
+    formula = "∂y/∂x = g spread back over its window\n(onto the winner only, for max pooling)"
 
     def __init__(self, kernel, stride, pads, dilation, winner=None):
         self.kernel, self.stride, self.pads, self.dilation, self.winner = kernel, stride, pads, dilation, winner
@@ -872,20 +872,32 @@ _DROPOUT2D_ERRORS = _errors(
     (([2, 3],), {}, ShapeError, r"dropout2d: expected a 3-D or 4-D input"))
 
 
-declare("max_pool2d", max_pool2d, _np_max_pool("2d"), _max_pool2d_samples, error_inputs=_pool_errors("max_pool2d", 2))
-declare("max_pool1d", max_pool1d, _np_max_pool("1d"), _max_pool1d_samples, error_inputs=_pool_errors("max_pool1d", 1))
-declare("avg_pool2d", avg_pool2d, _np_avg_pool("2d"), _avg_pool2d_samples, error_inputs=_pool_errors("avg_pool2d", 2))
-declare("avg_pool1d", avg_pool1d, _np_avg_pool("1d"), _avg_pool1d_samples, error_inputs=_pool_errors("avg_pool1d", 1))
+_MAX_FORMULA = "∂y/∂x = g at each window's maximum, 0 elsewhere"
+_AVG_FORMULA = "∂y/∂x = g / (window size), spread over each window"
+
+
+declare("max_pool2d", max_pool2d, _np_max_pool("2d"), _max_pool2d_samples, error_inputs=_pool_errors("max_pool2d", 2),
+        formula=_MAX_FORMULA)
+declare("max_pool1d", max_pool1d, _np_max_pool("1d"), _max_pool1d_samples, error_inputs=_pool_errors("max_pool1d", 1),
+        formula=_MAX_FORMULA)
+declare("avg_pool2d", avg_pool2d, _np_avg_pool("2d"), _avg_pool2d_samples, error_inputs=_pool_errors("avg_pool2d", 2),
+        formula=_AVG_FORMULA)
+declare("avg_pool1d", avg_pool1d, _np_avg_pool("1d"), _avg_pool1d_samples, error_inputs=_pool_errors("avg_pool1d", 1),
+        formula=_AVG_FORMULA)
 declare("adaptive_avg_pool2d", adaptive_avg_pool2d, lambda x, o: _np_adaptive(x, _sizes_for(x, o), "avg2d"),
         _adaptive_samples(2), error_inputs=_ADAPTIVE2D_ERRORS)
 declare("adaptive_avg_pool1d", adaptive_avg_pool1d, lambda x, o: _np_adaptive(x, o, "avg1d"), _adaptive_samples(1),
         error_inputs=_ADAPTIVE1D_ERRORS)
 declare("adaptive_max_pool2d", adaptive_max_pool2d, lambda x, o: _np_adaptive(x, o, "max2d"), _adaptive_max_samples,
-        error_inputs=_ADAPTIVE_MAX_ERRORS)
+        error_inputs=_ADAPTIVE_MAX_ERRORS,
+        formula="∂y/∂x = g at each bin's maximum, 0 elsewhere")
 declare("interpolate", interpolate, _np_interpolate, _interpolate_samples, error_inputs=_INTERPOLATE_ERRORS)
-declare("unfold", unfold, _np_unfold, _unfold_samples, error_inputs=_UNFOLD_ERRORS)
-declare("fold", fold, _np_fold, _fold_samples, error_inputs=_FOLD_ERRORS)
-declare("batch_norm", batch_norm, _np_batch_norm, _batch_norm_samples, error_inputs=_BATCH_NORM_ERRORS)
+declare("unfold", unfold, _np_unfold, _unfold_samples, error_inputs=_UNFOLD_ERRORS,
+        formula="∂y/∂x = fold(g): the columns summed back (col2im)")
+declare("fold", fold, _np_fold, _fold_samples, error_inputs=_FOLD_ERRORS,
+        formula="∂y/∂x = unfold(g): g's windows as columns (im2col)")
+declare("batch_norm", batch_norm, _np_batch_norm, _batch_norm_samples, error_inputs=_BATCH_NORM_ERRORS,
+        formula="x̂ = (x - μ) / σ,  y = γ x̂ + β\n∂y/∂x = γ (g - mean g - x̂ mean(g x̂)) / σ (training)")
 # Dropout2d is random while training: its declared forms are the deterministic ones (the channel
 # masks are checked in tests/test_conv.py).
 declare("dropout2d", dropout2d, lambda x, p=0.5, training=True: x,
