@@ -24,16 +24,6 @@ from .attention import *  # noqa: F401,F403
 from .seq2seq import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .attention_plot import plot_attention  # noqa: F401
-
-
-def __getattr__(name):
-    """`nn.functional` is imported on first use, so `autograd.nn.functional.relu` works without an import."""
-    if name == "functional":
-        import importlib
-
-        try:
-            return importlib.import_module(".functional", __name__)
-        except ModuleNotFoundError as error:
-            if error.name != __name__ + ".functional":
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+from .conv import *  # noqa: F401,F403
+from .tcn import TCN, TemporalBlock  # noqa: F401
+from . import functional  # noqa: F401

@@ -21,6 +21,10 @@ from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss
 from .recurrent import *  # noqa: F401,F403
 from .recurrent import __all__ as _recurrent
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv
+from .pool import *  # noqa: F401,F403
+from .pool import __all__ as _pool
 from .. import creation as _creation
 
 
@@ -37,5 +41,5 @@ def asarray(x, dtype=None): return x if isinstance(x, _creation.Tensor) and dtyp
 
 _HELPERS = {"unbroadcast", "Function"}  # exported, but not ops
 # The public ops: each must have a declaration in registry.REGISTRY (tests check it).
-PUBLIC_OPS = sorted(set(_elementwise + _reduce + _linalg + _shape + _nn + _loss + _recurrent) - _HELPERS)
+PUBLIC_OPS = sorted(set(_elementwise + _reduce + _linalg + _shape + _nn + _loss + _recurrent + _conv + _pool) - _HELPERS)
 __all__ = PUBLIC_OPS + sorted(_HELPERS)

@@ -20,6 +20,7 @@ from . import scopes
 from .draw import draw, Diagram, GraphTooLarge, FormatNotSupported, format_values, formula_of
 from .render import layout_engine, run_layout, supported_formats, LayoutEngineMissing, INSTALL_HINT
 from .steps import backward_steps, save_steps, BackwardStep
+from .convnet import plot_filters, plot_feature_maps
 
 
 def render(diagram, path, format=None):
@@ -31,4 +32,4 @@ scopes.install()
 
 __all__ = ["draw", "backward_steps", "save_steps", "render", "Diagram", "BackwardStep", "GraphTooLarge",
            "FormatNotSupported", "LayoutEngineMissing", "VizNotInstalled", "layout_engine", "run_layout",
-           "supported_formats", "format_values", "formula_of", "INSTALL_HINT"]
+           "supported_formats", "format_values", "formula_of", "INSTALL_HINT", "plot_filters", "plot_feature_maps"]

@@ -1,0 +1,605 @@
+"""Convolutions: conv1d, conv2d and their transposes, as im2col + one GEMM.
+
+A convolution reads, for every output pixel, a k×k window of the padded input.
+`im2col` lays those windows out as the columns of one matrix *without a loop
+over pixels*: for each of the kh·kw kernel offsets, one strided slice of the
+(channels-first) padded input is copied into its block of rows. Then the whole
+convolution, batch included, is one matrix product with the (O, C·kh·kw) weight:
+
+    x (N,C,H,W) ──pad──► columns (C·kh·kw, N·Ho·Wo) ──W @──► y (N,O,Ho,Wo)
+
+The transpose (`col2im`) goes back: it adds each kernel offset's block onto the
+canvas, kh·kw strided adds and never `np.add.at`.
+
+Three ops are closed under differentiation, so a CNN is twice differentiable:
+
+    Conv(x, W)          ∂/∂x = ConvTranspose(g, W)     ∂/∂W = ConvWeightGrad(x, g)
+    ConvTranspose(x, W) ∂/∂x = Conv(g, W)              ∂/∂W = ConvWeightGrad(g, x)
+    ConvWeightGrad(x,g) ∂/∂x = ConvTranspose(g, gW)    ∂/∂g = Conv(x, gW)
+
+Everything is written for two spatial axes; the 1-D ops add a unit height.
+
+    >>> y = autograd.conv2d(x, W, b, stride=1, padding=1)      # x (N,C,H,W), W (O,C,3,3)
+    >>> y = autograd.conv_transpose2d(y, W2, stride=2)         # upsampling, as PyTorch
+"""
+import numpy
+
+from ..errors import ShapeError, ArgumentError
+from ..graph import Function
+from .registry import declare, Sample, ErrorInput, uniform
+from .shape import reshape
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+
+
+# ---------------------------------------------------------------- array kernels (NumPy or CuPy)
+
+
+def _as_strided(xp, array, shape, strides):
+    """A strided view of `array` from its own array module (NumPy's or CuPy's stride_tricks)."""
+    return xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
+
+
+def _pad_or_crop(xp, x, pads, value=0):
+    """Pad the last two axes with `value` by pads ((top, bottom), (left, right)); negative amounts crop."""
+    if pads == ((0, 0), (0, 0)):
+        return x
+    crop = tuple(slice(max(-before, 0), size - max(-after, 0))
+                 for (before, after), size in zip(pads, x.shape[-2:]))
+    x = x[(Ellipsis,) + crop]
+    grow = tuple((max(before, 0), max(after, 0)) for before, after in pads)
+    if grow == ((0, 0), (0, 0)):
+        return x
+    out = xp.full(x.shape[:-2] + tuple(n + b + a for n, (b, a) in zip(x.shape[-2:], grow)), value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(b, b + n) for n, (b, _) in zip(x.shape[-2:], grow))] = x
+    return out
+
+
+def _windows(xp, x, kernel, stride, dilation):
+    """The (N, C, kh, kw, Ho, Wo) view of every kernel window of x (N, C, H, W): no copy."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    ho = (h - dh * (kh - 1) - 1) // sh + 1
+    wo = (w - dw * (kw - 1) - 1) // sw + 1
+    s_n, s_c, s_h, s_w = x.strides
+    return _as_strided(xp, x, (n, c, kh, kw, ho, wo), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))
+
+
+def _columns(xp, x, kernel, stride, pads, dilation):
+    """im2col: the padded input's windows as one (C·kh·kw, N·Ho·Wo) matrix.
+
+    Rows are (channel, kernel offset), columns (image, output pixel): each group's input is
+    a block of C/groups·kh·kw rows, and the whole batch is one matrix product. The matrix is
+    filled by kh·kw slice copies of the channels-first padded input (each a strided view
+    whose rows are contiguous), measured faster than reshaping one 6-D window view.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    padded = _pad_or_crop(xp, x.transpose(1, 0, 2, 3), pads)  # (C, N, Hp, Wp)
+    c, n, hp, wp = padded.shape
+    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    cols = xp.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = padded[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+    return cols.reshape(c * kh * kw, n * ho * wo), (ho, wo)
+
+
+def _col2im(xp, cols, stride, dilation):
+    """Sum columns (C, kh, kw, N, H, W) back onto the (C, N, ...) canvas they were read from: kh·kw strided adds."""
+    c, kh, kw, n, h, w = cols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    canvas = xp.zeros((c, n, (h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            canvas[:, :, i * dh:i * dh + (h - 1) * sh + 1:sh, j * dw:j * dw + (w - 1) * sw + 1:sw] += cols[:, i, j]
+    return canvas
+
+
+def _grouped_matmul(xp, a, b, groups, transpose_a=False, transpose_b=False):
+    """Block-diagonal product: group g multiplies a's g-th row block (or its transpose) by b's g-th block.
+
+    One GEMM when groups == 1 (BLAS sees the transposed operands as flags, no copies).
+    """
+    if groups == 1:
+        return (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+    a_rows, b_rows = a.shape[0] // groups, b.shape[0] // groups
+    parts = []
+    for g in range(groups):
+        a_g, b_g = a[g * a_rows:(g + 1) * a_rows], b[g * b_rows:(g + 1) * b_rows]
+        parts.append((a_g.T if transpose_a else a_g) @ (b_g.T if transpose_b else b_g))
+    return xp.concatenate(parts, axis=0)
+
+
+def _channels_first(x):
+    """(N, C, H, W) as the (C, N·H·W) matrix the GEMMs take (one transposing copy)."""
+    n, c = x.shape[:2]
+    return x.transpose(1, 0, 2, 3).reshape(c, -1)
+
+
+def _batch_first(y2, batch, hw):
+    """(C, N·H·W) product back to a contiguous (N, C, H, W) array."""
+    return y2.reshape((y2.shape[0], batch) + tuple(hw)).transpose(1, 0, 2, 3).copy()
+
+
+def _conv(xp, x, weight, bias, stride, pads, dilation, groups):
+    """y = conv(x, W) + b, one GEMM (O, C·kh·kw) @ (C·kh·kw, N·Ho·Wo); also returns the im2col columns."""
+    out_channels, _, kh, kw = weight.shape
+    cols, out_hw = _columns(xp, x, (kh, kw), stride, pads, dilation)
+    y = _batch_first(_grouped_matmul(xp, weight.reshape(out_channels, -1), cols, groups), x.shape[0], out_hw)
+    if bias is not None:
+        y += bias.reshape(1, -1, 1, 1)
+    return y, cols
+
+
+def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups, x_matrix=None):
+    """The adjoint of `_conv` with the same settings: GEMM with Wᵀ, then col2im, then crop the padding.
+
+    `x_matrix` is x as _channels_first gives it, when the caller already has it."""
+    n, in_channels, h, w = x.shape
+    _, out_per_group, kh, kw = weight.shape
+    x_matrix = _channels_first(x) if x_matrix is None else x_matrix
+    cols = _grouped_matmul(xp, weight.reshape(in_channels, -1), x_matrix, groups, transpose_a=True)
+    canvas = _col2im(xp, cols.reshape(groups * out_per_group, kh, kw, n, h, w), stride, dilation)
+    y = _pad_or_crop(xp, canvas, tuple((-before, -after) for before, after in pads)).transpose(1, 0, 2, 3).copy()
+    if bias is not None:
+        y += bias.reshape(1, -1, 1, 1)
+    return y
+
+
+def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None, grad_matrix=None):
+    """∂L/∂W of y = conv(x, W): grad (O, N·L) @ columnsᵀ (N·L, C·kh·kw), one GEMM."""
+    if cols is None:
+        cols, _ = _columns(xp, x, kernel, stride, pads, dilation)
+    out_channels = grad.shape[1]
+    grad_matrix = _channels_first(grad) if grad_matrix is None else grad_matrix
+    gw = _grouped_matmul(xp, grad_matrix, cols, groups, transpose_b=True)
+    return gw.reshape((out_channels, -1) + tuple(kernel))
+
+
+def _transpose_pads(input_hw, kernel, stride, pads, dilation):
+    """Pads of the conv_transpose that is ∂conv/∂x: input rows past the last window get no gradient."""
+    result = []
+    for size, k, s, (before, after), d in zip(input_hw, kernel, stride, pads, dilation):
+        unused = (size + before + after - d * (k - 1) - 1) % s
+        result.append((before, after - unused))
+    return tuple(result)
+
+
+# ---------------------------------------------------------------- the three ops
+
+
+class Conv(Function):
+    """y = conv(x, W) + b over two spatial axes (cross-correlation, as in every deep-learning library)."""
+
+    formula = "∂y/∂x = conv_transpose(g, W),  ∂y/∂W = Σ g ⋆ x,  ∂y/∂b = Σ g"
+
+    def __init__(self, stride, pads, dilation, groups):
+        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def forward(self, x, weight, bias=None):
+        y, cols = _conv(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
+        self.save_for_backward(x, weight, cols)
+        return y
+
+    def backward(self, grad):
+        x, weight, _ = self.saved_tensors
+        kernel = tuple(weight.shape[2:])
+        settings = (self.stride, self.pads, self.dilation, self.groups)
+        grad_x = grad_w = None
+        grad_matrix = None if self._create_graph else _channels_first(grad)  # shared by both GEMMs below
+        if self.needs_input_grad[0]:
+            t_pads = _transpose_pads(x.shape[2:], kernel, self.stride, self.pads, self.dilation)
+            t_settings = (self.stride, t_pads, self.dilation, self.groups)
+            if self._create_graph:
+                grad_x = ConvTranspose(*t_settings)(grad, weight)
+            else:
+                grad_x = _conv_transpose(self.xp, grad, weight, None, *t_settings, x_matrix=grad_matrix)
+        if self.needs_input_grad[1]:
+            if self._create_graph:
+                grad_w = ConvWeightGrad(kernel, *settings)(x, grad)
+            else:
+                grad_w = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2],
+                                      grad_matrix=grad_matrix)
+        if len(self.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
+
+
+class ConvTranspose(Function):
+    """y = conv_transpose(x, W) + b: the adjoint of Conv with the same stride, pads, dilation, groups."""
+
+    formula = "∂y/∂x = conv(g, W),  ∂y/∂W = Σ x ⋆ g,  ∂y/∂b = Σ g"
+
+    def __init__(self, stride, pads, dilation, groups):
+        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def forward(self, x, weight, bias=None):
+        self.save_for_backward(x, weight)
+        return _conv_transpose(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        kernel = tuple(weight.shape[2:])
+        settings = (self.stride, self.pads, self.dilation, self.groups)
+        grad_x = grad_w = None
+        if self.needs_input_grad[0]:
+            if self._create_graph:
+                grad_x = Conv(*settings)(grad, weight)
+            else:
+                grad_x = _conv(self.xp, grad, weight, None, *settings)[0]
+        if self.needs_input_grad[1]:  # the roles of input and gradient swap
+            if self._create_graph:
+                grad_w = ConvWeightGrad(kernel, *settings)(grad, x)
+            else:
+                grad_w = _weight_grad(self.xp, grad, x, kernel, *settings)
+        if len(self.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
+
+
+class ConvWeightGrad(Function):
+    """gW = ∂⟨conv(x, W), g⟩/∂W, a function of (x, g): bilinear, so its own gradients are convolutions."""
+
+    formula = "∂gW/∂x = conv_transpose(g, ·),  ∂gW/∂g = conv(x, ·)"
+
+    def __init__(self, kernel, stride, pads, dilation, groups):
+        self.kernel, self.stride, self.pads, self.dilation, self.groups = kernel, stride, pads, dilation, groups
+
+    def forward(self, x, grad):
+        self.save_for_backward(x, grad)
+        return _weight_grad(self.xp, x, grad, self.kernel, self.stride, self.pads, self.dilation, self.groups)
+
+    def backward(self, grad_w):
+        x, grad = self.saved_tensors
+        settings = (self.stride, self.pads, self.dilation, self.groups)
+        grad_x = grad_g = None
+        if self.needs_input_grad[0]:
+            t_pads = _transpose_pads(x.shape[2:], self.kernel, self.stride, self.pads, self.dilation)
+            t_settings = (self.stride, t_pads, self.dilation, self.groups)
+            if self._create_graph:
+                grad_x = ConvTranspose(*t_settings)(grad, grad_w)
+            else:
+                grad_x = _conv_transpose(self.xp, grad, grad_w, None, *t_settings)
+        if self.needs_input_grad[1]:
+            if self._create_graph:
+                grad_g = Conv(*settings)(x, grad_w)
+            else:
+                grad_g = _conv(self.xp, x, grad_w, None, *settings)[0]
+        return grad_x, grad_g
+
+
+# ---------------------------------------------------------------- argument checks
+
+
+def _tuple(op, name, value, n):
+    """An int or a sequence of n ints, as a tuple of n ints."""
+    if isinstance(value, (int, numpy.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ArgumentError(f"{op}: {name} must be an int or {n} ints, got {value}")
+    return value
+
+
+def _shape(t):
+    return tuple(t.shape)
+
+
+def _check_ranks(op, x, weight, spatial):
+    batched, unbatched = spatial + 2, spatial + 1
+    if x.ndim not in (batched, unbatched):
+        layout = "(N, C, L) or (C, L)" if spatial == 1 else "(N, C, H, W) or (C, H, W)"
+        raise ShapeError(f"{op}: expected a {batched}-D input {layout}, got shape {_shape(x)}")
+    if weight.ndim != batched:
+        raise ShapeError(f"{op}: expected a {batched}-D weight, got shape {_shape(weight)}")
+
+
+def _settings(op, x, weight, stride, dilation, groups, spatial):
+    stride = _tuple(op, "stride", stride, spatial)
+    dilation = _tuple(op, "dilation", dilation, spatial)
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ArgumentError(f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
+    if not isinstance(groups, (int, numpy.integer)) or groups < 1:
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    return stride, dilation, int(groups)
+
+
+def _batched(x, spatial):
+    """(x as a batch, whether to drop the batch axis again): unbatched inputs are taken as PyTorch does."""
+    if x.ndim == spatial + 1:
+        return reshape(x, (1,) + _shape(x)), True
+    return x, False
+
+
+def _to_2d(x, spatial):
+    """1-D data (N, C, L) gets a unit height (N, C, 1, L) so that one 2-D implementation serves both."""
+    return reshape(x, _shape(x)[:2] + (1,) + _shape(x)[2:]) if spatial == 1 else x
+
+
+def _as_2d_settings(values, spatial, fill):
+    return ((fill,) + tuple(values)) if spatial == 1 else tuple(values)
+
+
+def _check_bias(op, bias, channels):
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != channels):
+        raise ShapeError(f"{op}: bias must have shape ({channels},), got {_shape(bias)}")
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def _convolution(op, spatial, input, weight, bias, stride, padding, dilation, groups):
+    _check_ranks(op, input, weight, spatial)
+    stride, dilation, groups = _settings(op, input, weight, stride, dilation, groups, spatial)
+    x, unbatched = _batched(input, spatial)
+    channels, out_channels, kernel = x.shape[1], weight.shape[0], _shape(weight)[2:]
+    if channels % groups or out_channels % groups:
+        raise ShapeError(f"{op}: groups={groups} must divide both the input channels ({channels}) and the "
+                         f"output channels ({out_channels}); input {_shape(input)}, weight {_shape(weight)}")
+    if weight.shape[1] * groups != channels:
+        raise ShapeError(f"{op}: input {_shape(input)} has {channels} channels but weight {_shape(weight)} "
+                         f"expects {weight.shape[1] * groups} (weight.shape[1] * groups)")
+    _check_bias(op, bias, out_channels)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * spatial
+        elif padding == "same":
+            if max(stride) > 1:
+                raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions "
+                                    f"(stride={stride}), as in PyTorch")
+            # the total d·(k-1) split with the extra row at the end, as PyTorch
+            pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+        else:
+            raise ArgumentError(f"{op}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+    else:
+        pads = tuple((p, p) for p in _tuple(op, "padding", padding, spatial))
+        if min(p for p, _ in pads) < 0:
+            raise ArgumentError(f"{op}: padding must be non-negative, got {padding}")
+    for size, k, d, (before, after) in zip(_shape(x)[2:], kernel, dilation, pads):
+        if d * (k - 1) + 1 > size + before + after:
+            raise ShapeError(f"{op}: the kernel {tuple(kernel)} (dilation {dilation}) is larger than the padded "
+                             f"input: input {_shape(input)}, padding {padding}")
+    settings = (_as_2d_settings(stride, spatial, 1), ((0, 0),) * (2 - spatial) + tuple(pads),
+                _as_2d_settings(dilation, spatial, 1), groups)
+    args = (_to_2d(x, spatial), _to_2d(weight, spatial)) + (() if bias is None else (bias,))
+    y = Conv(*settings)(*args)
+    if spatial == 1:
+        y = reshape(y, _shape(y)[:2] + _shape(y)[3:])
+    return reshape(y, _shape(y)[1:]) if unbatched else y
+
+
+def _transposed(op, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    _check_ranks(op, input, weight, spatial)
+    stride, dilation, groups = _settings(op, input, weight, stride, dilation, groups, spatial)
+    x, unbatched = _batched(input, spatial)
+    channels = x.shape[1]
+    if channels % groups:
+        raise ShapeError(f"{op}: groups={groups} must divide the input channels ({channels}); "
+                         f"input {_shape(input)}, weight {_shape(weight)}")
+    if weight.shape[0] != channels:
+        raise ShapeError(f"{op}: input {_shape(input)} has {channels} channels but weight {_shape(weight)} "
+                         f"expects {weight.shape[0]} (weight.shape[0])")
+    _check_bias(op, bias, weight.shape[1] * groups)
+    padding = _tuple(op, "padding", padding, spatial)
+    output_padding = _tuple(op, "output_padding", output_padding, spatial)
+    if min(padding) < 0 or min(output_padding) < 0:
+        raise ArgumentError(f"{op}: padding and output_padding must be non-negative")
+    for op_, s, d in zip(output_padding, stride, dilation):
+        if op_ >= max(s, d):
+            raise ArgumentError(f"{op}: output_padding {output_padding} must be smaller than stride {stride} "
+                                f"or dilation {dilation}")
+    kernel = _shape(weight)[2:]
+    for size, k, s, d, p, extra in zip(_shape(x)[2:], kernel, stride, dilation, padding, output_padding):
+        if (size - 1) * s - 2 * p + d * (k - 1) + extra + 1 < 1:
+            raise ShapeError(f"{op}: input {_shape(input)} with weight {_shape(weight)} and padding {padding} "
+                             f"gives an empty output")
+    pads = tuple((p, p - extra) for p, extra in zip(padding, output_padding))  # output_padding: zeros at the end
+    settings = (_as_2d_settings(stride, spatial, 1), ((0, 0),) * (2 - spatial) + pads,
+                _as_2d_settings(dilation, spatial, 1), groups)
+    args = (_to_2d(x, spatial), _to_2d(weight, spatial)) + (() if bias is None else (bias,))
+    y = ConvTranspose(*settings)(*args)
+    if spatial == 1:
+        y = reshape(y, _shape(y)[:2] + _shape(y)[3:])
+    return reshape(y, _shape(y)[1:]) if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 (PyTorch's names)
+    """2-D convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kh, kw).
+
+    >>> y = autograd.conv2d(autograd.randn(8, 3, 28, 28), autograd.randn(16, 3, 3, 3), padding=1)
+    >>> y.shape                                            # (8, 16, 28, 28)
+    """
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D convolution of input (N, C, L) or (C, L) with weight (O, C/groups, k).
+
+    >>> autograd.conv1d(autograd.randn(4, 2, 50), autograd.randn(8, 2, 3), dilation=2).shape   # (4, 8, 46)
+    """
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d): weight (C_in, C_out/groups, kh, kw).
+
+    Output size: (H - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1.
+
+    >>> autograd.conv_transpose2d(autograd.randn(1, 4, 7, 7), autograd.randn(4, 2, 2, 2), stride=2).shape
+    (1, 2, 14, 14)
+    """
+    return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """Transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, k).
+
+    >>> autograd.conv_transpose1d(autograd.randn(1, 4, 10), autograd.randn(4, 2, 3), stride=2).shape   # (1, 2, 21)
+    """
+    return _transposed("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+# ---------------------------------------------------------------- independent references (direct sums)
+
+
+def _np_pads(padding, kernel, dilation, spatial):
+    if padding == "valid":
+        return [(0, 0)] * spatial
+    if padding == "same":
+        return [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)]
+    return [(p, p) for p in numpy.broadcast_to(padding, (spatial,)).tolist()]
+
+
+def _np_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Direct definition: y[n, o, p] = Σ_{c, k} x_pad[n, c, p·s + k·d] w[o, c, k] (loops over kernel offsets)."""
+    spatial = w.ndim - 2
+    unbatched = x.ndim == spatial + 1
+    x = x[None] if unbatched else x
+    stride = numpy.broadcast_to(stride, (spatial,)).tolist()
+    dilation = numpy.broadcast_to(dilation, (spatial,)).tolist()
+    kernel = w.shape[2:]
+    xp_ = numpy.pad(x, [(0, 0), (0, 0)] + _np_pads(padding, kernel, dilation, spatial))
+    out = [(n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp_.shape[2:], kernel, stride, dilation)]
+    n, c = x.shape[:2]
+    o, cg = w.shape[:2]
+    y = numpy.zeros((n, o) + tuple(out))
+    for offset in numpy.ndindex(*kernel):
+        window = tuple(slice(i * d, i * d + (m - 1) * s + 1, s) for i, d, m, s in zip(offset, dilation, out, stride))
+        patch = xp_[(slice(None), slice(None)) + window]
+        for g in range(groups):
+            og = o // groups
+            y[:, g * og:(g + 1) * og] += numpy.einsum("nc...,oc->no...", patch[:, g * cg:(g + 1) * cg],
+                                                       w[(slice(g * og, (g + 1) * og), slice(None)) + offset])
+    if b is not None:
+        y += b.reshape((1, -1) + (1,) * spatial)
+    return y[0] if unbatched else y
+
+
+def _np_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Direct definition: every input pixel adds w[c, o, k] x[n, c, p] at output position p·s + k·d - padding."""
+    spatial = w.ndim - 2
+    unbatched = x.ndim == spatial + 1
+    x = x[None] if unbatched else x
+    stride, padding, output_padding, dilation = (numpy.broadcast_to(v, (spatial,)).tolist()
+                                                 for v in (stride, padding, output_padding, dilation))
+    kernel = w.shape[2:]
+    n, c = x.shape[:2]
+    cg, og = c // groups, w.shape[1]
+    full = [(m - 1) * s + d * (k - 1) + 1 + e for m, s, d, k, e in zip(x.shape[2:], stride, dilation, kernel,
+                                                                          output_padding)]
+    y = numpy.zeros((n, og * groups) + tuple(full))
+    for offset in numpy.ndindex(*kernel):
+        window = tuple(slice(i * d, i * d + (m - 1) * s + 1, s) for i, d, m, s in zip(offset, dilation, x.shape[2:],
+                                                                                       stride))
+        for g in range(groups):
+            y[(slice(None), slice(g * og, (g + 1) * og)) + window] += numpy.einsum(
+                "nc...,co->no...", x[:, g * cg:(g + 1) * cg], w[(slice(g * cg, (g + 1) * cg), slice(None)) + offset])
+    crop = tuple(slice(p, f - p) for p, f in zip(padding, full))
+    y = y[(slice(None), slice(None)) + crop]
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * spatial)
+    return y[0] if unbatched else y
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def _conv2d_samples(rng):
+    u = uniform
+    return [
+        Sample((u(rng, (2, 2, 5, 4)), u(rng, (3, 2, 3, 2)), u(rng, (3,))), {}, "plain with bias"),
+        Sample((u(rng, (1, 2, 6, 5)), u(rng, (2, 2, 3, 3))), {"stride": 2, "padding": 1}, "stride 2, padding 1"),
+        Sample((u(rng, (1, 1, 7, 6)), u(rng, (2, 1, 2, 2))), {"stride": (3, 2)}, "stride leaves rows unused"),
+        Sample((u(rng, (1, 2, 6, 6)), u(rng, (2, 2, 2, 2))), {"dilation": 2, "padding": (1, 0)}, "dilation 2"),
+        Sample((u(rng, (1, 4, 4, 4)), u(rng, (2, 2, 2, 2)), u(rng, (2,))), {"groups": 2}, "groups 2"),
+        Sample((u(rng, (1, 3, 4, 4)), u(rng, (6, 1, 2, 2))), {"groups": 3, "padding": 1}, "depthwise"),
+        Sample((u(rng, (1, 2, 4, 5)), u(rng, (2, 2, 2, 3))), {"padding": "same"}, "same, even kernel"),
+        Sample((u(rng, (2, 4, 4)), u(rng, (2, 2, 3, 3))), {"padding": "valid"}, "unbatched"),
+    ]
+
+
+def _conv1d_samples(rng):
+    u = uniform
+    return [
+        Sample((u(rng, (2, 2, 7)), u(rng, (3, 2, 3)), u(rng, (3,))), {}, "plain with bias"),
+        Sample((u(rng, (1, 2, 8)), u(rng, (2, 2, 2))), {"stride": 3, "padding": 1}, "stride 3"),
+        Sample((u(rng, (1, 2, 9)), u(rng, (2, 1, 2))), {"dilation": 3, "groups": 2}, "dilated, grouped"),
+        Sample((u(rng, (1, 2, 6)), u(rng, (2, 2, 4))), {"padding": "same", "dilation": 2}, "same"),
+        Sample((u(rng, (2, 6)), u(rng, (2, 2, 3))), {}, "unbatched"),
+    ]
+
+
+def _conv_transpose2d_samples(rng):
+    u = uniform
+    return [
+        Sample((u(rng, (2, 2, 3, 3)), u(rng, (2, 3, 2, 2)), u(rng, (3,))), {}, "plain with bias"),
+        Sample((u(rng, (1, 2, 3, 2)), u(rng, (2, 2, 3, 3))), {"stride": 2, "padding": 1, "output_padding": 1},
+               "stride 2, output_padding"),
+        Sample((u(rng, (1, 4, 2, 3)), u(rng, (4, 1, 2, 2))), {"groups": 2, "dilation": (2, 1)}, "groups, dilation"),
+        Sample((u(rng, (2, 3, 3)), u(rng, (2, 2, 2, 2))), {"stride": (1, 2)}, "unbatched"),
+    ]
+
+
+def _conv_transpose1d_samples(rng):
+    u = uniform
+    return [
+        Sample((u(rng, (2, 2, 4)), u(rng, (2, 3, 3)), u(rng, (3,))), {"stride": 2}, "stride 2 with bias"),
+        Sample((u(rng, (1, 2, 5)), u(rng, (2, 1, 2))), {"padding": 1, "output_padding": 1, "stride": 2,
+                                                          "groups": 2}, "padding, output_padding, groups"),
+    ]
+
+
+def _conv2d_shaped(rng, shape):
+    """A drawn shape (up to 3 sides of at most 4) picks batch, channels and the spatial size."""
+    sides = tuple(shape) + (2, 3, 3)
+    n, c, h = sides[0], sides[1], sides[2] + 1
+    return Sample((uniform(rng, (n, c, h, h + 1)), uniform(rng, (2, c, 2, 2)), uniform(rng, (2,))),
+                  {"stride": 1 + n % 2, "padding": c % 2})
+
+
+def _conv_errors(op, rank):
+    spatial = (4,) * rank
+
+    def errors(rng):
+        u = uniform
+        x = u(rng, (1, 3) + spatial)
+        k = (2,) * rank
+        return [
+            ErrorInput(Sample((x, u(rng, (2, 2) + k))), ShapeError, rf"{op}: input \(1, 3,.*3 channels.*weight \(2, 2"),
+            ErrorInput(Sample((x, u(rng, (2, 3) + (6,) * rank))), ShapeError, rf"{op}: the kernel .* larger than"),
+            ErrorInput(Sample((x, u(rng, (2, 1) + k)), {"groups": 2}), ShapeError, rf"{op}: groups=2 must divide"),
+            ErrorInput(Sample((u(rng, (2,) * (rank + 3)), u(rng, (2, 2) + k))), ShapeError,
+                       rf"{op}: expected a {rank + 2}-D input"),
+            ErrorInput(Sample((x, u(rng, (2, 3) + k), u(rng, (3,)))), ShapeError, rf"{op}: bias must have shape \(2,\)"),
+        ]
+
+    return errors
+
+
+def _conv_transpose_errors(op, rank):
+    def errors(rng):
+        u = uniform
+        x = u(rng, (1, 3) + (3,) * rank)
+        k = (2,) * rank
+        return [
+            ErrorInput(Sample((x, u(rng, (2, 2) + k))), ShapeError, rf"{op}: input \(1, 3.*3 channels.*weight"),
+            ErrorInput(Sample((x, u(rng, (3, 1) + k)), {"groups": 2}), ShapeError, rf"{op}: groups=2 must divide"),
+            ErrorInput(Sample((u(rng, (3,)), u(rng, (3, 1) + k))), ShapeError, rf"{op}: expected a {rank + 2}-D input"),
+            ErrorInput(Sample((x, u(rng, (3, 1) + k)), {"padding": 3}), ShapeError, rf"{op}: .* empty output"),
+        ]
+
+    return errors
+
+
+declare("conv2d", conv2d, _np_conv, _conv2d_samples, shaped=_conv2d_shaped, error_inputs=_conv_errors("conv2d", 2),
+        formula="∂y/∂x = conv_transpose2d(g, W)\n∂y/∂W = Σ g ⋆ x,  ∂y/∂b = Σ g")
+declare("conv1d", conv1d, _np_conv, _conv1d_samples, error_inputs=_conv_errors("conv1d", 1),
+        formula="∂y/∂x = conv_transpose1d(g, W)\n∂y/∂W = Σ g ⋆ x,  ∂y/∂b = Σ g")
+declare("conv_transpose2d", conv_transpose2d, _np_conv_transpose, _conv_transpose2d_samples,
+        error_inputs=_conv_transpose_errors("conv_transpose2d", 2),
+        formula="∂y/∂x = conv2d(g, W)\n∂y/∂W = Σ x ⋆ g,  ∂y/∂b = Σ g")
+declare("conv_transpose1d", conv_transpose1d, _np_conv_transpose, _conv_transpose1d_samples,
+        error_inputs=_conv_transpose_errors("conv_transpose1d", 1),
+        formula="∂y/∂x = conv1d(g, W)\n∂y/∂W = Σ x ⋆ g,  ∂y/∂b = Σ g")
