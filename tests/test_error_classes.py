@@ -27,7 +27,6 @@ ALLOWED = {
         "SIGTERM during a save ends the program as the default handler would, after the temporary file is removed",
     ("testing/__init__.py", "__getattr__", "AttributeError"): "a module's __getattr__ protocol (PEP 562)",
     ("__init__.py", "__getattr__", "AttributeError"): "a module's __getattr__ protocol (PEP 562): lazy sub-packages",
-    ("nn/__init__.py", "__getattr__", "AttributeError"): "a module's __getattr__ protocol (PEP 562): nn.functional",
     ("ops/linalg.py", "MatMul.forward", "ValueError"):
         "raised inside forward for the engine, which turns it into a ShapeError naming MatMul and both shapes",
 }
