@@ -18,8 +18,9 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .tensor import Tensor, tensor, from_numpy
 from .graph import Function, once_differentiable, grad
 from . import tensor_methods  # noqa: F401  (wires operators and methods onto Tensor: the one place)
-from .creation import (zeros, ones, full, eye, arange, randn, rand, randint, zeros_like, ones_like,
-                       full_like, randn_like, rand_like, manual_seed)
+from .tensor_methods import Size, backward_tensors as backward
+from .creation import (zeros, ones, empty, full, eye, arange, linspace, randn, rand, randint, zeros_like,
+                       ones_like, empty_like, full_like, randn_like, rand_like, manual_seed)
 from .ops import *  # noqa: F401,F403
 from .ops import PUBLIC_OPS
 from .gradcheck import gradcheck, gradgradcheck

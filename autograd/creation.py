@@ -37,26 +37,39 @@ def _make(array, requires_grad, device, name=None):
     return Tensor(backend.to_device(array, device), requires_grad=requires_grad, name=name)
 
 
-def zeros(*shape, dtype=None, requires_grad=False, device=None):
-    return _make(numpy.zeros(_shape(shape), _dtype(dtype)), requires_grad, device)
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros: zeros(2, 3) or zeros((2, 3)), float32 by default."""
+    return _make(numpy.zeros(_shape(size), _dtype(dtype)), requires_grad, device)
 
 
-def ones(*shape, dtype=None, requires_grad=False, device=None):
-    return _make(numpy.ones(_shape(shape), _dtype(dtype)), requires_grad, device)
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones: ones(2, 3) or ones((2, 3))."""
+    return _make(numpy.ones(_shape(size), _dtype(dtype)), requires_grad, device)
 
 
-def full(shape, fill_value, dtype=None, requires_grad=False, device=None):
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _make(numpy.full(shape, fill_value, _dtype(dtype)), requires_grad, device)
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor to be filled in (PyTorch leaves its values undefined; here they are zeros)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of `size` filled with `fill_value`."""
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _make(numpy.full(size, fill_value, _dtype(dtype)), requires_grad, device)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix (square by default)."""
     return _make(numpy.eye(n, m, dtype=_dtype(dtype)), requires_grad, device)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=None):
-    """Like numpy.arange: integers give int64, floats the default float dtype."""
-    values = numpy.arange(start, stop, step) if stop is not None else numpy.arange(start)
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """start, start + step, ... below end (arange(n) is 0..n-1); integers give int64, floats the default
+    float dtype, as in PyTorch.
+
+    >>> autograd.arange(5), autograd.arange(0.0, 1.0, 0.25)
+    """
+    values = numpy.arange(start, end, step) if end is not None else numpy.arange(start)
     if dtype is not None:
         values = values.astype(dtype)
     elif values.dtype.kind == "f":
@@ -64,41 +77,56 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=Non
     return _make(values, requires_grad, device)
 
 
-def randn(*shape, dtype=None, requires_grad=False, device=None):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from start to end, both included.
+
+    >>> autograd.linspace(0, 1, 5)                  # tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    return _make(numpy.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad, device)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    return _make(generator().standard_normal(_shape(shape)).astype(_dtype(dtype)), requires_grad, device)
+    return _make(generator().standard_normal(_shape(size)).astype(_dtype(dtype)), requires_grad, device)
 
 
-def rand(*shape, dtype=None, requires_grad=False, device=None):
+def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _make(generator().random(_shape(shape)).astype(_dtype(dtype)), requires_grad, device)
+    return _make(generator().random(_shape(size)).astype(_dtype(dtype)), requires_grad, device)
 
 
-def randint(low, high, shape, device=None):
-    return _make(generator().integers(low, high, size=shape), False, device)
+def randint(low, high, size, *, dtype=None, device=None):
+    """Integers drawn uniformly from [low, high) (int64 unless dtype says otherwise)."""
+    values = generator().integers(low, high, size=size)
+    return _make(values.astype(dtype) if dtype is not None else values, False, device)
 
 
-def _like(t, values, dtype, requires_grad):
+def _like(t, values, dtype, requires_grad, device=None):
     data = t.data if isinstance(t, Tensor) else backend.as_array(t)
     array = values(data.shape, dtype if dtype is not None else data.dtype)
-    return _make(array, requires_grad, backend.device_of(data))
+    return _make(array, requires_grad, device if device is not None else backend.device_of(data))
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _like(t, numpy.zeros, dtype, requires_grad)
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002 (PyTorch's names)
+    return _like(input, numpy.zeros, dtype, requires_grad, device)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _like(t, numpy.ones, dtype, requires_grad)
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    return _like(input, numpy.ones, dtype, requires_grad, device)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _like(t, lambda s, d: numpy.full(s, fill_value, d), dtype, requires_grad)
+def empty_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    """A tensor of input's shape to be filled in (zeros here)."""
+    return _like(input, numpy.zeros, dtype, requires_grad, device)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return _like(t, lambda s, d: generator().standard_normal(s).astype(d), dtype, requires_grad)
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    return _like(input, lambda s, d: numpy.full(s, fill_value, d), dtype, requires_grad, device)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return _like(t, lambda s, d: generator().random(s).astype(d), dtype, requires_grad)
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    return _like(input, lambda s, d: generator().standard_normal(s).astype(d), dtype, requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    return _like(input, lambda s, d: generator().random(s).astype(d), dtype, requires_grad, device)

@@ -21,7 +21,7 @@ import weakref
 import numpy
 
 from . import backend, graph, hooks, ops
-from .errors import DTypeError, GraphError, ShapeError
+from .errors import ArgumentError, DTypeError, GraphError, IndexOutOfRangeError, ShapeError
 from .grad_mode import is_grad_enabled, no_grad
 from .ops import elementwise as _elementwise
 from .tensor import Tensor, VersionCounter, unwrap
@@ -51,6 +51,38 @@ def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=Non
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
     graph.backward([self], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+def backward_tensors(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+                     inputs=None):
+    """autograd.backward: accumulate the gradients of several tensors into the leaves, as
+    torch.autograd.backward (grad_tensors: one seed per tensor, None for a scalar).
+
+    >>> autograd.backward([loss_a, loss_b])            # the same as (loss_a + loss_b).backward()
+    """
+    if grad_variables is not None:
+        raise ArgumentError("backward: grad_variables= is PyTorch's removed spelling; use grad_tensors=")
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ShapeError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} tensors")
+    for position, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise GraphError(f"backward: tensor {position} does not require grad")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = graph.grad(tensors, inputs, grad_tensors, retain_graph=retain_graph, create_graph=create_graph,
+                           allow_unused=True)
+        for leaf, g in zip(inputs, grads):
+            if g is not None:
+                g = g if create_graph else Tensor._from_op(g.data, None, 0)
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    seeds = [graph.initial_grad(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
+    graph.backward(tensors, seeds, retain_graph=retain_graph, create_graph=create_graph)
 
 
 def detach(self):
@@ -301,12 +333,79 @@ def _augmented(method):
     return assign
 
 
+# ---------------------------------------------------------------- sizes
+
+
+class Size(tuple):
+    """A tensor's shape as `size()` returns it: a tuple of ints (as torch.Size).
+
+    >>> autograd.zeros(2, 3).size()                  # autograd.Size([2, 3]); size(0) is 2
+    """
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self):
+        return f"autograd.Size({list(self)})"
+
+
+def size(self, dim=None):
+    """The shape as a Size, or the size of one dim (negative dims count from the end), as in PyTorch.
+
+    >>> x.size(), x.size(0), x.size(-1)
+    """
+    shape = self.data.shape
+    if dim is None:
+        return Size(shape)
+    if not shape:
+        raise IndexOutOfRangeError(f"size: dim {dim} given, but the tensor has no dims (shape ())")
+    return shape[ops.arguments.normalize_dim("size", dim, len(shape))]
+
+
+def numel(self):
+    """The number of elements (NumPy's `size`)."""
+    return self.data.size
+
+
+def _sizes(op, values):
+    return ops.arguments.sizes(op, values)
+
+
+def _dim_of(op, dim, axis):
+    return ops.arguments.alias(op, "dim", dim, "axis", axis, default=-1)
+
+
+def _logic(logical, bitwise):
+    """& | ^ : logical for bool tensors, bitwise for integer ones (no gradient either way)."""
+    def operator(self, other):
+        a, b = self.data, unwrap(other)
+        xp = backend.get_array_module(a)
+        if a.dtype.kind == "f" or getattr(b, "dtype", numpy.dtype(bool)).kind == "f" or isinstance(b, float):
+            raise DTypeError(f"{bitwise}: & | ^ need bool or integer tensors, not {a.dtype}")
+        name = logical if a.dtype == numpy.bool_ and getattr(b, "dtype", numpy.dtype(bool)) == numpy.bool_ else bitwise
+        return Tensor._from_op(getattr(xp, name)(a, b), None, 0)
+    operator.__name__ = f"__{bitwise.split('_')[1]}__"
+    return operator
+
+
+def _invert(self):
+    """~x: logical not for a bool tensor, bitwise not for an integer one."""
+    a = self.data
+    if a.dtype.kind == "f":
+        raise DTypeError(f"__invert__: ~ needs a bool or integer tensor, not {a.dtype}")
+    xp = backend.get_array_module(a)
+    return Tensor._from_op(xp.logical_not(a) if a.dtype == numpy.bool_ else xp.invert(a), None, 0)
+
+
 # ---------------------------------------------------------------- the wiring
 
 
 def _compare(ufunc_name):
-    def compare(a, b):
-        a_data, b_data = unwrap(a), unwrap(b)
+    def compare(self, other):
+        a_data, b_data = unwrap(self), unwrap(other)
         xp = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data)
         return Tensor._from_op(getattr(xp, ufunc_name)(a_data, b_data), None, 0)
     compare.__name__ = ufunc_name
@@ -346,34 +445,50 @@ def _install():
         "zero_": zero_, "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
         "masked_fill_": masked_fill_, "detach_": detach_, "__setitem__": setitem, "record_write": record_write,
         # conversion
-        "to": to, "cpu": lambda self: to(self, "cpu"), "cuda": lambda self: to(self, "cuda"),
+        "to": to, "cpu": lambda self: to(self, "cpu"), "cuda": lambda self, device=None, non_blocking=False: to(self, device or "cuda"),
         "astype": lambda self, dtype: ops.astype(self, dtype),
         "float": lambda self: to(self, dtype=numpy.float32), "double": lambda self: to(self, dtype=numpy.float64),
         "clone": lambda self: ops.clone(self),
-        # methods -> ops (NumPy names)
-        "T": property(lambda self: ops.transpose(self)),
-        "sum": lambda self, axis=None, keepdims=False: ops.sum(self, axis, keepdims),
-        "mean": lambda self, axis=None, keepdims=False: ops.mean(self, axis, keepdims),
-        "max": lambda self, axis=None, keepdims=False: ops.max(self, axis, keepdims),
-        "min": lambda self, axis=None, keepdims=False: ops.min(self, axis, keepdims),
-        "var": lambda self, axis=None, keepdims=False, ddof=0: ops.var(self, axis, keepdims, ddof),
-        "std": lambda self, axis=None, keepdims=False, ddof=0: ops.std(self, axis, keepdims, ddof),
-        "logsumexp": lambda self, axis=None, keepdims=False: ops.logsumexp(self, axis, keepdims),
-        "argmax": lambda self, axis=None: Tensor._from_op(self.data.argmax(axis=axis), None, 0),
-        "argmin": lambda self, axis=None: Tensor._from_op(self.data.argmin(axis=axis), None, 0),
-        "reshape": lambda self, *shape: ops.reshape(self, shape[0] if len(shape) == 1 else shape),
-        "transpose": lambda self, *axes: ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None)),
-        "swapaxes": lambda self, a, b: ops.swapaxes(self, a, b),
-        "squeeze": lambda self, axis=None: ops.squeeze(self, axis),
-        "expand_dims": lambda self, axis: ops.expand_dims(self, axis),
-        "unsqueeze": lambda self, axis: ops.expand_dims(self, axis),
-        "flatten": lambda self, start_axis=0, end_axis=-1: ops.flatten(self, start_axis, end_axis),
-        "broadcast_to": lambda self, shape: ops.broadcast_to(self, shape),
-        "clip": lambda self, min=None, max=None: ops.clip(self, min, max),
-        "softmax": lambda self, axis=-1: ops.softmax(self, axis),
-        "log_softmax": lambda self, axis=-1: ops.log_softmax(self, axis),
+        # shape and size (PyTorch's meanings; see "The PyTorch contract" in the README)
+        "size": size, "numel": numel, "nelement": numel, "dim": lambda self: self.data.ndim,
+        "T": property(lambda self: ops.shape.matrix_transpose(self)),   # reversed dims, as NumPy and PyTorch
+        "view": lambda self, *shape: ops.reshape(self, _sizes("view", shape)),
+        "reshape": lambda self, *shape: ops.reshape(self, _sizes("reshape", shape)),
+        "view_as": lambda self, other: ops.reshape(self, other.shape),
+        "reshape_as": lambda self, other: ops.reshape(self, other.shape),
+        "permute": lambda self, *dims: ops.permute(self, _sizes("permute", dims)),
+        "expand": lambda self, *sizes: ops.shape.expand(self, *sizes),
+        "expand_as": lambda self, other: ops.shape.expand(self, *other.shape),
+        "repeat": lambda self, *sizes: ops.shape.repeat(self, *sizes),
+        "tile": lambda self, *dims: ops.tile(self, _sizes("tile", dims)),
+        "flip": lambda self, *dims: ops.flip(self, _sizes("flip", dims)),
+        "contiguous": lambda self, memory_format=None: self,   # NumPy arrays need no contiguous copy here
+        # conversions (a cast to an integer or bool dtype cuts the graph, as in PyTorch)
+        "long": lambda self: to(self, dtype=numpy.int64), "int": lambda self: to(self, dtype=numpy.int32),
+        "bool": lambda self: to(self, dtype=numpy.bool_), "half": lambda self: to(self, dtype=numpy.float16),
+        "type_as": lambda self, other: to(self, dtype=other.dtype),
+        # comparisons and logic as methods
+        "eq": _compare("equal"), "ne": _compare("not_equal"), "lt": _compare("less"), "le": _compare("less_equal"),
+        "gt": _compare("greater"), "ge": _compare("greater_equal"),
+        "__and__": _logic("logical_and", "bitwise_and"), "__or__": _logic("logical_or", "bitwise_or"),
+        "__xor__": _logic("logical_xor", "bitwise_xor"), "__invert__": _invert,
+        "__mod__": lambda self, other: ops.remainder(self, other),
+        "__rmod__": lambda self, other: ops.remainder(other, self),
+        "__floordiv__": lambda self, other: ops.floor_divide(self, other),
+        "__rfloordiv__": lambda self, other: ops.floor_divide(other, self),
+        "where": lambda self, condition, other: ops.where(condition, self, other),
+        "dot": lambda self, other: ops.dot(self, other),
+        "softmax": lambda self, dim=None, *, axis=None: ops.softmax(self, _dim_of("softmax", dim, axis)),
+        "log_softmax": lambda self, dim=None, *, axis=None: ops.log_softmax(self, _dim_of("log_softmax", dim, axis)),
     }
-    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"):
+    # methods that are the op itself, `self` as its first argument (`input` in PyTorch's signatures)
+    for name in ("exp", "log", "log1p", "expm1", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid", "relu",
+                 "pow", "remainder", "maximum", "minimum", "clamp", "clip", "sum", "mean", "prod", "std", "var",
+                 "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "cumsum", "cumprod", "norm",
+                 "transpose", "t", "swapaxes", "squeeze", "unsqueeze", "expand_dims", "flatten", "unflatten",
+                 "split", "chunk", "narrow", "roll", "broadcast_to", "sort", "argsort", "topk", "gather",
+                 "scatter", "scatter_add", "index_select", "masked_fill", "tril", "triu", "diag", "trace",
+                 "matmul", "mm", "bmm", "outer", "logical_and", "logical_or", "logical_xor", "logical_not"):
         methods[name] = getattr(ops, name)
     for name, ufunc in (("add_", "add"), ("sub_", "sub"), ("mul_", "mul"), ("div_", "truediv"), ("pow_", "pow")):
         methods[f"__i{ufunc}__"] = _augmented(methods[name])

@@ -51,7 +51,7 @@ def main():
     model = build(vocab)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     print(f"dates with a Transformer: {len(train)} train / {len(test)} test, vocabulary {len(vocab)}, "
-          f"{sum(p.size for p in model.parameters())} parameters")
+          f"{sum(p.numel() for p in model.parameters())} parameters")
     history = train_epochs(model, optimizer, vocab, train_arrays, test_arrays, args.epochs,
                            args.batch_size, rng, max_length=12)
 

@@ -50,7 +50,7 @@ def test_integer_tensors_cannot_require_grad():
 
 def test_attributes_and_repr():
     x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="W")
-    assert x.shape == (2, 2) and x.ndim == 2 and x.size == 4 and len(x) == 2
+    assert x.shape == (2, 2) and x.ndim == 2 and x.numel() == 4 and x.size() == (2, 2) and x.size(-1) == 2 and len(x) == 2
     assert x.is_leaf and x.device == "cpu" and x.name == "W"
     assert "requires_grad=True" in repr(x) and "name='W'" in repr(x)
     y = x * 2

@@ -50,7 +50,7 @@ def test_tiny_model_overfits_a_short_text():
 def test_weight_tying_shares_one_matrix():
     model = LSTMLanguageModel(20, 8, 8, tie_weights=True)
     assert model.decoder.weight is model.embedding.weight
-    assert sum(p.size for p in model.parameters()) == 20 * 8 + 4 * 8 * 8 * 2 + 2 * 32 + 20
+    assert sum(p.numel() for p in model.parameters()) == 20 * 8 + 4 * 8 * 8 * 2 + 2 * 32 + 20
     with pytest.raises(ValueError):
         LSTMLanguageModel(20, 8, 6, tie_weights=True)
 

@@ -37,26 +37,26 @@ def targets_with_ignored(rng, shape, classes, ignore_index=-100):
 # ---------------------------------------------------------------- cross-entropy and nll against PyTorch
 
 
-@pytest.mark.parametrize("shape", [(6, 7), (3, 4, 7)], ids=["(N,V)", "(N,T,V)"])
+@pytest.mark.parametrize("shape", [(6, 7), (3, 4, 7)], ids=["(N,C)", "(N,C,d)"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.15])
 @pytest.mark.parametrize("ignore_index", [-100, 2])
 def test_cross_entropy_matches_torch(shape, reduction, label_smoothing, ignore_index):
     rng = numpy.random.default_rng(1)
     logits = rng.normal(size=shape) * 3
-    target = targets_with_ignored(rng, shape[:-1], shape[-1], ignore_index)
-    weights = rng.normal(size=shape[:-1]) if reduction == "none" else None
+    target_shape = shape[:1] + shape[2:]  # the class dim is dim 1, as in PyTorch
+    target = targets_with_ignored(rng, target_shape, shape[1], ignore_index)
+    weights = rng.normal(size=target_shape) if reduction == "none" else None
 
     x = leaf(logits)
     loss = autograd.cross_entropy(x, target, ignore_index=ignore_index, reduction=reduction,
                                   label_smoothing=label_smoothing)
     (loss * Tensor(weights) if weights is not None else loss).sum().backward()
 
-    tx = torch_leaf(logits)  # PyTorch puts the class axis second: flatten to (M, V) rows
-    tloss = F.cross_entropy(tx.reshape(-1, shape[-1]), torch.tensor(target.reshape(-1)), ignore_index=ignore_index,
+    tx = torch_leaf(logits)
+    tloss = F.cross_entropy(tx, torch.tensor(target), ignore_index=ignore_index,
                             reduction=reduction, label_smoothing=label_smoothing)
     if reduction == "none":
-        tloss = tloss.reshape(shape[:-1])
         (tloss * torch.tensor(weights)).sum().backward()
     else:
         tloss.backward()
@@ -68,7 +68,7 @@ def test_cross_entropy_matches_torch(shape, reduction, label_smoothing, ignore_i
 def test_cross_entropy_second_derivative_matches_torch():
     """Hessian-vector product through the create_graph path (softmax recomputed from the logits)."""
     rng = numpy.random.default_rng(2)
-    logits, direction = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 3, 5))
+    logits, direction = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 3))   # (N, C, d)
     target = targets_with_ignored(rng, (2, 3), 5)
 
     x = leaf(logits)
@@ -76,8 +76,8 @@ def test_cross_entropy_second_derivative_matches_torch():
     hv, = autograd.grad((g * Tensor(direction)).sum(), [x])
 
     tx = torch_leaf(logits)
-    tg, = torch.autograd.grad(F.cross_entropy(tx.reshape(-1, 5), torch.tensor(target.reshape(-1)),
-                                              label_smoothing=0.1), [tx], create_graph=True)
+    tg, = torch.autograd.grad(F.cross_entropy(tx, torch.tensor(target), label_smoothing=0.1), [tx],
+                              create_graph=True)
     thv, = torch.autograd.grad((tg * torch.tensor(direction)).sum(), [tx])
     assert_close(g, tg)
     assert_close(hv, thv)
@@ -103,19 +103,18 @@ def test_cross_entropy_accepts_int_tensor_targets_and_large_logits():
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_nll_loss_matches_torch_and_log_softmax_composition(reduction):
     rng = numpy.random.default_rng(3)
-    logits = rng.normal(size=(3, 4, 6))
+    logits = rng.normal(size=(3, 6, 4))   # (N, C, d)
     target = targets_with_ignored(rng, (3, 4), 6)
 
     x = leaf(logits)
-    loss = autograd.nll_loss(autograd.log_softmax(x, axis=-1), target, reduction=reduction)
+    loss = autograd.nll_loss(autograd.log_softmax(x, dim=1), target, reduction=reduction)
     loss.sum().backward()
     fused = autograd.cross_entropy(leaf(logits), target, reduction=reduction)
 
     tx = torch_leaf(logits)
-    tloss = F.nll_loss(F.log_softmax(tx, dim=-1).reshape(-1, 6), torch.tensor(target.reshape(-1)),
-                       reduction=reduction)
+    tloss = F.nll_loss(F.log_softmax(tx, dim=1), torch.tensor(target), reduction=reduction)
     tloss.sum().backward()
-    assert_close(loss.numpy().reshape(-1), tloss)
+    assert_close(loss, tloss)
     assert_close(fused, loss)
     assert_close(x.grad, tx.grad)
 
@@ -312,16 +311,18 @@ def test_float32_stays_float32_through_every_op():
 
 
 def test_error_messages_name_the_op_and_the_problem():
-    logits = leaf(numpy.zeros((2, 3, 5)))
-    with pytest.raises(autograd.ShapeError, match=r"cross_entropy: target of shape \(2,\) does not fit scores "
-                                                  r"of shape \(2, 3, 5\).*\(2, 3\)"):
+    logits = leaf(numpy.zeros((2, 5, 3)))   # (N, C, d): targets (N, d) = (2, 3)
+    with pytest.raises(autograd.ShapeError, match=r"cross_entropy: target of shape \(2,\) does not fit the input "
+                                                  r"of shape \(2, 5, 3\).*\(2, 3\)"):
         autograd.cross_entropy(logits, numpy.array([1, 2]))
     with pytest.raises(IndexError, match="cross_entropy: target id 5 is out of range for 5 classes"):
         autograd.cross_entropy(logits, numpy.full((2, 3), 5))
     with pytest.raises(IndexError, match="nll_loss: target id -3"):
         autograd.nll_loss(logits, numpy.full((2, 3), -3))
-    with pytest.raises(autograd.DTypeError, match="integers"):
+    with pytest.raises(autograd.ShapeError, match="probability target of shape"):  # float targets: probabilities
         autograd.cross_entropy(logits, numpy.zeros((2, 3)))
+    with pytest.raises(autograd.DTypeError, match="integers"):
+        autograd.cross_entropy(logits, numpy.zeros((2, 3), dtype=bool))
     with pytest.raises(ValueError, match="reduction must be"):
         autograd.cross_entropy(logits, numpy.zeros((2, 3), int), reduction="avg")
     with pytest.raises(autograd.ShapeError, match=r"binary_cross_entropy: target of shape \(3,\) does not "

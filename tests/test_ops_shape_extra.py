@@ -78,7 +78,7 @@ def test_second_derivative_through_repeated_indices_and_masks():
 
 def test_scatter_add_accumulates_and_inverts_getitem():
     values = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    out = ops.scatter_add((4,), numpy.array([0, 3, 0]), values)
+    out = ops.add_at((4,), numpy.array([0, 3, 0]), values)
     numpy.testing.assert_array_equal(out.numpy(), [4.0, 0.0, 0.0, 2.0])
     (out * autograd.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
     numpy.testing.assert_array_equal(values.grad.numpy(), [1.0, 4.0, 1.0])
@@ -87,21 +87,24 @@ def test_scatter_add_accumulates_and_inverts_getitem():
 # ---------------------------------------------------------------- reductions
 
 
-def test_max_gradient_splits_evenly_between_ties():
+def test_amax_gradient_splits_evenly_between_ties_and_max_over_a_dim_picks_its_index():
     x = leaf([[1.0, 3.0, 3.0, 3.0], [2.0, 0.0, 2.0, -1.0]])
-    numpy.testing.assert_allclose(grad_of(lambda t: t.max(axis=1), x),
+    numpy.testing.assert_allclose(grad_of(lambda t: t.amax(dim=1), x),
                                   [[0, 1 / 3, 1 / 3, 1 / 3], [0.5, 0, 0.5, 0]])
     numpy.testing.assert_allclose(grad_of(lambda t: t.max(), x), [[0, 1 / 3, 1 / 3, 1 / 3], [0, 0, 0, 0]])
-    numpy.testing.assert_allclose(grad_of(lambda t: t.min(axis=0, keepdims=True), x),
+    numpy.testing.assert_allclose(grad_of(lambda t: t.amin(axis=0, keepdims=True), x),
                                   [[1, 0, 0, 0], [0, 1, 1, 1]])
+    # over a dim, max/min return (values, indices) and the gradient goes to the index returned (PyTorch)
+    numpy.testing.assert_allclose(grad_of(lambda t: t.max(dim=1).values, x), [[0, 1, 0, 0], [1, 0, 0, 0]])
     y = leaf([[1.0, 2.0], [1.0, 3.0]])
-    numpy.testing.assert_allclose(grad_of(lambda t: t.min(axis=0), y), [[0.5, 1], [0.5, 0]])
+    numpy.testing.assert_allclose(grad_of(lambda t: t.min(axis=0)[0], y), [[1, 1], [0, 0]])
 
 
 def test_reductions_keep_float32_in_forward_and_backward():
     x = autograd.tensor(numpy.random.default_rng(1).random((3, 4)), dtype="float32", requires_grad=True)
-    for f in (lambda t: t.sum(axis=0), lambda t: t.mean(axis=(0, 1)), lambda t: t.max(axis=1),
-              lambda t: t.var(axis=1, ddof=1), lambda t: t.std(), lambda t: t.logsumexp(axis=-1)):
+    for f in (lambda t: t.sum(axis=0), lambda t: t.mean(axis=(0, 1)), lambda t: t.max(axis=1).values,
+              lambda t: t.var(axis=1, correction=0), lambda t: t.std(), lambda t: t.logsumexp(dim=-1),
+              lambda t: t.prod(1), lambda t: t.cumprod(0), lambda t: t.norm(), lambda t: t.amax(0)):
         x.grad = None
         y = f(x)
         assert y.dtype == numpy.float32
@@ -120,7 +123,7 @@ def test_logsumexp_is_stable_for_large_and_infinite_inputs():
 
 def test_reductions_accept_array_likes_and_tuple_axes():
     assert autograd.sum([1.0, 2.0, 3.0]).item() == 6.0
-    assert autograd.max(numpy.array([[1, 5], [7, 2]]), axis=1).tolist() == [5, 7]
+    assert autograd.max(numpy.array([[1, 5], [7, 2]]), axis=1).values.tolist() == [5, 7]
     x = leaf(numpy.arange(24.0).reshape(2, 3, 4))
     assert x.mean(axis=[0, -1]).shape == (3,)
     assert x.sum(axis=(-1, 0), keepdims=True).shape == (1, 3, 1)
@@ -132,18 +135,18 @@ def test_reductions_accept_array_likes_and_tuple_axes():
 def test_shape_methods_and_their_gradients():
     x = leaf(numpy.arange(24.0).reshape(2, 3, 4))
     assert x.T.shape == (4, 3, 2)
-    assert x.transpose(1, 0, 2).shape == (3, 2, 4)
+    assert x.permute(1, 0, 2).shape == (3, 2, 4) and x.transpose(0, 1).shape == (3, 2, 4)
     assert x.reshape(4, -1).shape == (4, 6)
     assert x.flatten(1).shape == (2, 12)
     assert x.unsqueeze(1).squeeze(1).shape == (2, 3, 4)
-    y = x.transpose(2, 0, 1) * autograd.tensor(numpy.arange(24.0).reshape(4, 2, 3), dtype="float64")
+    y = x.permute(2, 0, 1) * autograd.tensor(numpy.arange(24.0).reshape(4, 2, 3), dtype="float64")
     y.sum().backward()
     numpy.testing.assert_array_equal(x.grad.numpy(), numpy.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0))
 
 
 def test_split_concatenate_stack_and_pad_route_gradients():
     x = leaf(numpy.arange(12.0).reshape(3, 4))
-    left, right = autograd.split(x, [1], axis=1)
+    left, right = autograd.split(x, [1, 3], dim=1)
     assert left.shape == (3, 1) and right.shape == (3, 3)
     (left * 2.0 + right.sum(axis=1, keepdims=True)).sum().backward()
     numpy.testing.assert_array_equal(x.grad.numpy(), [[2, 1, 1, 1]] * 3)
@@ -153,7 +156,7 @@ def test_split_concatenate_stack_and_pad_route_gradients():
     numpy.testing.assert_array_equal(b.grad.numpy(), [[3, 3]])
     s = autograd.stack([a, a * 3.0], axis=-1)
     assert s.shape == (2, 2, 2)
-    p = autograd.pad(x, ((1, 0), (0, 2)), constant_values=-1.0)
+    p = autograd.pad(x, (0, 2, 1, 0), value=-1.0)   # PyTorch's order: last dim first
     assert p.shape == (4, 6) and p.numpy()[0, 0] == -1.0
 
 

@@ -7,7 +7,7 @@ ops never test for a device themselves:
     >>> y = to_device(x.data, 'cuda')      # raises DeviceError without a usable GPU
 
 `namespace(array)` gives the module plus the few functions that backward
-formulas need and NumPy lacks (sigmoid, softmax, scatter_add, erf).
+formulas need and NumPy lacks (sigmoid, softmax, add_at, permute, erf).
 """
 import numpy
 
@@ -170,8 +170,11 @@ class ArrayNamespace:
         e = self.module.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
-    def scatter_add(self, shape, index, values):
+    def add_at(self, shape, index, values):
         return scatter_add(shape, index, values, self.module)
+
+    def permute(self, x, dims):   # PyTorch's name for an axes permutation (autograd.ops has it too)
+        return x.transpose(dims)
 
     def erf(self, x):
         return erf(x)

@@ -58,7 +58,7 @@ def pad(input, pad, mode="constant", value=0.0):  # noqa: A002 (PyTorch's names)
         raise ArgumentError(f"pad: needs pairs (before, after) for at most {input.ndim} axes, got {pad}")
     pairs = [(0, 0)] * (input.ndim - len(pad) // 2) + [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
     if mode == "constant":
-        return ops.pad(input, pairs, constant_values=value)
+        return ops.pad(input, pad, value=value)   # autograd.pad takes PyTorch's flat pad tuple too
     if mode not in ("reflect", "replicate", "circular"):
         raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', not {mode!r}")
     y = input

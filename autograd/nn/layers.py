@@ -237,7 +237,7 @@ class BatchNorm1d(Module):
         check_input_dtype(self, x, self.weight if self.affine else self.running_mean)
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, -1) if x.ndim == 2 else (1, -1, 1)  # broadcast per-feature values over the batch
-        if self.training and x.size // self.num_features == 1:  # its variance would be 0: y = 0 whatever x is
+        if self.training and x.numel() // self.num_features == 1:  # its variance would be 0: y = 0 whatever x is
             raise ShapeError(f"BatchNorm1d: expected more than 1 value per feature when training, got input of "
                              f"shape {tuple(x.shape)} (use eval() for single samples)")
         use_batch_stats = self.training or not self.track_running_stats

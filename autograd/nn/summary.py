@@ -86,7 +86,7 @@ def summarize(model, input_shape, dtype=None, batch_size=2):
     # parameters owned by the model itself (not by a sub-module)
     own = [p for p in model.parameters(recurse=False) if id(p) not in seen]
     if own:
-        rows.append((f"({type(model).__name__})", _shape_text(output, batch_size), sum(p.size for p in own)))
+        rows.append((f"({type(model).__name__})", _shape_text(output, batch_size), sum(p.numel() for p in own)))
 
     unique = list(model.parameters())
     total = sum(p.data.size for p in unique)

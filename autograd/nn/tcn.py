@@ -22,7 +22,7 @@ __all__ = ["TemporalBlock", "TCN"]
 
 def causal_pad(x, amount):
     """Zeros on the left of the time axis of (N, C, L): output t then sees inputs up to t only."""
-    return ops.pad(x, ((0, 0), (0, 0), (amount, 0))) if amount else x
+    return ops.pad(x, (amount, 0)) if amount else x   # left of the last (time) axis, PyTorch's pad tuple
 
 
 class TemporalBlock(Module):

@@ -15,6 +15,8 @@ from .linalg import *  # noqa: F401,F403
 from .linalg import __all__ as _linalg
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape
+from .select import *  # noqa: F401,F403
+from .select import __all__ as _select
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
 from .loss import *  # noqa: F401,F403
@@ -40,6 +42,8 @@ def asarray(x, dtype=None): return x if isinstance(x, _creation.Tensor) and dtyp
 
 
 _HELPERS = {"unbroadcast", "Function"}  # exported, but not ops
+_ALIASES = {"clamp"}   # another name for a declared op (clamp is clip)
 # The public ops: each must have a declaration in registry.REGISTRY (tests check it).
-PUBLIC_OPS = sorted(set(_elementwise + _reduce + _linalg + _shape + _nn + _loss + _recurrent + _conv + _pool) - _HELPERS)
-__all__ = PUBLIC_OPS + sorted(_HELPERS)
+PUBLIC_OPS = sorted(set(_elementwise + _reduce + _linalg + _shape + _select + _nn + _loss + _recurrent + _conv + _pool)
+                    - _HELPERS - _ALIASES)
+__all__ = PUBLIC_OPS + sorted(_HELPERS) + sorted(_ALIASES)

@@ -15,13 +15,15 @@ from .. import backend
 from ..errors import ArgumentError, DeviceError, DTypeError, ShapeError
 from ..graph import Function
 from ..tensor import Tensor, unwrap
-from .registry import (declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
+from .registry import (REGISTRY, declare, unary_samples, unary_shaped, binary_samples, binary_shaped,
                        away_from, uniform, Sample, ErrorInput, mismatched_shapes, string_input)
 
 
-__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",
-           "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus", "erf", "maximum", "minimum",
-           "clip", "where", "astype", "to_device", "sign", "unbroadcast", "Function"]
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "log1p", "expm1", "sqrt", "abs", "sin", "cos",
+           "tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "softplus", "softsign",
+           "hardtanh", "erf", "maximum", "minimum", "clip", "clamp", "where", "astype", "to_device", "sign",
+           "remainder", "floor_divide", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "unbroadcast", "Function"]
 
 
 def unbroadcast(grad, shape):
@@ -338,6 +340,35 @@ class Softplus(Function):
         return grad * self.xp.sigmoid(x)
 
 
+class Log1p(Function):
+    """log(1 + x), accurate for tiny x."""
+
+    formula = "∂y/∂x = 1 / (1 + x)"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.xp.log1p(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad / (1 + x)
+
+
+class Expm1(Function):
+    """exp(x) - 1, accurate for tiny x."""
+
+    formula = "∂y/∂x = exp(x) = y + 1"
+
+    def forward(self, x):
+        y = self.xp.expm1(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        y, = self.saved_tensors
+        return grad * (y + 1)
+
+
 class Erf(Function):
     def forward(self, x):
         self.save_for_backward(x)
@@ -424,28 +455,42 @@ class ToDevice(Function):
 # ---------------------------------------------------------------- public functions
 
 
-def add(a, b): return Add()(a, b)
-def sub(a, b): return Sub()(a, b)
-def mul(a, b): return Mul()(a, b)
-def div(a, b): return Div()(a, b)
-def pow(a, b): return Pow()(a, b)  # noqa: A001 (NumPy's name)
-def neg(x): return Neg()(x)
-def exp(x): return Exp()(x)
-def log(x): return Log()(x)
-def sqrt(x): return Sqrt()(x)
-def abs(x): return Abs()(x)  # noqa: A001
-def sin(x): return Sin()(x)
-def cos(x): return Cos()(x)
-def tanh(x): return Tanh()(x)
-def sigmoid(x): return Sigmoid()(x)
-def relu(x): return ReLU()(x)
-def softplus(x): return Softplus()(x)
-def erf(x): return Erf()(x)
-def maximum(a, b): return Maximum()(a, b)
-def minimum(a, b): return Minimum()(a, b)
-def leaky_relu(x, negative_slope=0.01): return LeakyReLU(_number("leaky_relu", "negative_slope", negative_slope))(x)
-def elu(x, alpha=1.0): return ELU(_number("elu", "alpha", alpha))(x)
-def astype(x, dtype):
+def add(input, other, *, alpha=1): return Add()(input, other if alpha == 1 else other * alpha)  # noqa: A002
+def sub(input, other, *, alpha=1): return Sub()(input, other if alpha == 1 else other * alpha)  # noqa: A002
+def mul(input, other): return Mul()(input, other)  # noqa: A002 (PyTorch's argument names)
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    """input / other; rounding_mode 'floor' or 'trunc' rounds the quotient (and cuts the graph)."""
+    if rounding_mode is None:
+        return Div()(input, other)
+    return _rounded_quotient("div", input, other, rounding_mode)
+def pow(input, exponent): return Pow()(input, exponent)  # noqa: A001,A002
+def neg(input): return Neg()(input)  # noqa: A002
+def exp(input): return Exp()(input)  # noqa: A002
+def log(input): return Log()(input)  # noqa: A002
+def sqrt(input): return Sqrt()(input)  # noqa: A002
+def abs(input): return Abs()(input)  # noqa: A001,A002
+def sin(input): return Sin()(input)  # noqa: A002
+def cos(input): return Cos()(input)  # noqa: A002
+def tanh(input): return Tanh()(input)  # noqa: A002
+def sigmoid(input): return Sigmoid()(input)  # noqa: A002
+def relu(input): return ReLU()(input)  # noqa: A002
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    """log(1 + exp(beta x)) / beta (computed without overflow for any x; `threshold` is accepted for
+    PyTorch's signature: the stable formula needs no switch to the identity)."""
+    return Softplus()(input) if beta == 1 else Softplus()(input * beta) * (1.0 / beta)
+def erf(input): return Erf()(input)  # noqa: A002
+def maximum(input, other): return Maximum()(input, other)  # noqa: A002
+def minimum(input, other): return Minimum()(input, other)  # noqa: A002
+def leaky_relu(input, negative_slope=0.01):  # noqa: A002
+    return LeakyReLU(_number("leaky_relu", "negative_slope", negative_slope))(input)
+def elu(input, alpha=1.0): return ELU(_number("elu", "alpha", alpha))(input)  # noqa: A002
+def log1p(input): return Log1p()(input)  # noqa: A002
+def expm1(input): return Expm1()(input)  # noqa: A002
+def hardtanh(input, min_val=-1.0, max_val=1.0): return Clip(min_val, max_val)(input)  # noqa: A002
+def softsign(input): return input / (1 + abs(input))  # noqa: A002
+def silu(input): return input * sigmoid(input)  # noqa: A002
+def mish(input): return input * tanh(softplus(input))  # noqa: A002
+def astype(x, dtype):  # NumPy's name and meaning
     """x converted to `dtype`. A cast to an integer or bool dtype cuts the graph (no gradient passes
     through rounding), as in PyTorch: the result does not require grad.
 
@@ -475,28 +520,122 @@ def _dtype(op, dtype):
 def to_device(x, device): return ToDevice(backend.check_device(device))(x)
 
 
-def clip(x, min=None, max=None):  # noqa: A002 (NumPy's argument names)
-    """Limit values to [min, max] (either may be None)."""
-    return Clip(min, max)(x)
+def clip(input, min=None, max=None):  # noqa: A001,A002 (PyTorch's argument names)
+    """Limit values to [min, max] (either may be None); the gradient passes inside (bounds included).
+
+    >>> autograd.clamp(autograd.tensor([-2., 0.5, 3.]), min=0, max=1)   # tensor([0. , 0.5, 1. ])
+    """
+    if min is None and max is None:
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    return Clip(_bound(min), _bound(max))(input)
 
 
-def where(condition, a, b):
-    """Pick from `a` where `condition` holds, else from `b`; gradients flow to a and b."""
-    condition = unwrap(condition)
-    return Where()(condition, a, b)
+clamp = clip
+
+
+def _bound(value):
+    return value.item() if hasattr(value, "creator") and value.data.size == 1 else value
+
+
+def where(condition, input, other):  # noqa: A002
+    """Pick from `input` where `condition` holds, else from `other`; gradients flow to both.
+
+    >>> autograd.where(x > 0, x, 0.0)
+    """
+    condition = condition.data if hasattr(condition, "creator") else condition
+    return Where()(condition, input, other)
+
+
+def _rounded_quotient(op, a, b, mode):
+    """Quotient rounded towards -inf ('floor') or 0 ('trunc'): piecewise constant, so no gradient."""
+    from ..tensor import Tensor
+    a_data, b_data = (v.data if isinstance(v, Tensor) else v for v in (a, b))
+    xp = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data)
+    if mode not in ("floor", "trunc"):
+        raise ArgumentError(f"{op}: rounding_mode must be None, 'floor' or 'trunc', not {mode!r}")
+    try:
+        result = xp.floor_divide(a_data, b_data) if mode == "floor" else xp.trunc(xp.true_divide(a_data, b_data))
+    except ValueError as error:
+        raise ShapeError(f"{op}: incompatible shapes {_shape(a_data)} and {_shape(b_data)} ({error})") from None
+    except TypeError as error:
+        raise DTypeError(f"{op}: {error}") from None
+    if mode == "trunc" and xp.result_type(a_data, b_data).kind in "iu":
+        result = result.astype(xp.result_type(a_data, b_data))
+    return Tensor._from_op(xp.asarray(result), None, 0)
+
+
+def floor_divide(input, other):  # noqa: A002
+    """input // other, rounded towards -inf (Python's and PyTorch's rule); no gradient.
+
+    >>> autograd.tensor([7., -7.]) // 2                         # tensor([ 3., -4.])
+    """
+    return _rounded_quotient("floor_divide", input, other, "floor")
+
+
+class Remainder(BinaryFunction):
+    """input - floor(input / other) * other (the sign of `other`, as Python's % and torch.remainder).
+
+    ∂/∂input = 1 and ∂/∂other = -floor(input / other), away from the jumps."""
+
+    formula = "∂/∂a = 1,  ∂/∂b = -floor(a / b)"
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return self.xp.remainder(a, b)
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.saved_tensors
+        quotient = self.xp.floor(_values(a) / _values(b)) if need_b else None  # a constant: piecewise
+        return grad, (-grad * quotient if need_b else None)
+
+
+def remainder(input, other):  # noqa: A002
+    """input % other with the sign of `other` (Python's %), as torch.remainder.
+
+    >>> autograd.tensor([5., -5.]) % 3                          # tensor([2., 1.])
+    """
+    return Remainder()(input, other)
+
+
+def _logical(name):
+    def logical(input, other=None):  # noqa: A002
+        from ..tensor import Tensor
+        a = input.data if isinstance(input, Tensor) else backend.as_array(input)
+        xp = backend.get_array_module(a)
+        if name == "logical_not":
+            if a.dtype.kind not in "biuf":
+                raise DTypeError(f"logical_not: needs a bool or numeric tensor, not {a.dtype}")
+            return Tensor._from_op(xp.logical_not(a), None, 0)
+        b = other.data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._from_op(getattr(xp, name)(a, b), None, 0)
+        except ValueError as error:
+            raise ShapeError(f"{name}: incompatible shapes {_shape(a)} and {_shape(b)} ({error})") from None
+    logical.__name__ = name
+    logical.__doc__ = f"Elementwise {name.split('_')[1]} of the truth values, as a bool tensor (no gradient)."
+    return logical
+
+
+logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), _logical("logical_xor")
+
+
+def logical_not(input):  # noqa: A002
+    """Elementwise not of the truth values, as a bool tensor (no gradient)."""
+    return _logical("logical_not")(input)
 
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
 
-def selu(x):
+def selu(input):  # noqa: A002
     """Self-normalising ELU: scale * elu(x, alpha) with the constants of Klambauer et al."""
-    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
-def gelu(x, approximate="none"):
+def gelu(input, approximate="none"):  # noqa: A002
     """x Φ(x), with the Gaussian CDF Φ exact ('none', via erf) or its tanh approximation."""
+    x = input
     if approximate == "tanh":
         inner = (x + 0.044715 * x ** 3) * math.sqrt(2 / math.pi)
         return 0.5 * x * (1 + tanh(inner))
@@ -505,8 +644,9 @@ def gelu(x, approximate="none"):
     return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
 
 
-def sign(x):
+def sign(input):  # noqa: A002
     """-1, 0 or 1 elementwise; not differentiable (its gradient is zero almost everywhere)."""
+    x = input
     data = x.data if isinstance(x, Tensor) else backend.as_array(x)
     if data.dtype.kind not in "biuf":
         raise DTypeError(f"sign: needs real numbers, got dtype {data.dtype}")
@@ -514,6 +654,10 @@ def sign(x):
 
 
 # ---------------------------------------------------------------- declarations
+
+
+def _np_softplus(x, beta=1.0, threshold=20.0):
+    return numpy.logaddexp(0, beta * x) / beta
 
 
 def _np_sigmoid(x):
@@ -590,7 +734,7 @@ for _name, _fn, _ref, _low, _high, _make in [
         ("tanh", tanh, numpy.tanh, -2, 2, uniform),
         ("sigmoid", sigmoid, _np_sigmoid, -4, 4, uniform),
         ("relu", relu, lambda x: numpy.maximum(x, 0), -2, 2, _kinks_at_zero),
-        ("softplus", softplus, lambda x: numpy.log1p(numpy.exp(x)), -3, 3, uniform),
+        ("softplus", softplus, _np_softplus, -3, 3, uniform),
         ("erf", erf, _np_erf, -2, 2, uniform),
         ("selu", selu, lambda x: _SELU_SCALE * _np_elu(x, _SELU_ALPHA), -2, 2, _kinks_at_zero),
         ("gelu", gelu, lambda x: 0.5 * x * (1 + _np_erf(x / math.sqrt(2))), -3, 3, uniform)]:
@@ -626,3 +770,45 @@ declare("to_device", lambda x, device="cpu": to_device(x, device), lambda x: x, 
                                              "unknown device 'tpu'")])
 declare("sign", sign, numpy.sign, unary_samples(make=_kinks_at_zero), differentiable=False,
         error_inputs=string_input(DTypeError, "sign: "))
+
+
+
+
+for _name, _fn, _ref, _low, _high, _make in [
+        ("log1p", log1p, numpy.log1p, -0.5, 2, uniform),
+        ("expm1", expm1, numpy.expm1, -2, 2, uniform),
+        ("softsign", softsign, lambda x: x / (1 + numpy.abs(x)), -2, 2, _kinks_at_zero),
+        ("silu", silu, lambda x: x * _np_sigmoid(x), -3, 3, uniform),
+        ("mish", mish, lambda x: x * numpy.tanh(numpy.logaddexp(0, x)), -3, 3, uniform)]:
+    declare(_name, _fn, _ref, unary_samples(_low, _high, _make), shaped=unary_shaped(_low, _high, _make))
+
+declare("hardtanh", hardtanh, lambda x, min_val=-1.0, max_val=1.0: numpy.clip(x, min_val, max_val),
+        lambda rng: [Sample((away_from(rng, (5,), (-1.0, 1.0)),)),
+                     Sample((away_from(rng, (2, 3), (-0.5, 0.5)), -0.5, 0.5), description="min_val, max_val")],
+        twice_differentiable=False)
+declare("remainder", remainder, numpy.remainder,
+        lambda rng: [Sample((away_from(rng, (4,), (-1.5, 0.0, 1.5), -3, 3), 1.5), description="by a number"),
+                     Sample((numpy.array([2.3, -2.3, 4.1]), numpy.array([1.5, 1.5, -1.7])), description="signs")],
+        twice_differentiable=False)
+declare("floor_divide", floor_divide, numpy.floor_divide,
+        lambda rng: [Sample((numpy.array([7.0, -7.0, 2.5]), 2.0)), Sample((numpy.arange(6).reshape(2, 3), 4))],
+        differentiable=False)
+for _name, _fn, _ref in [("logical_and", logical_and, numpy.logical_and), ("logical_or", logical_or, numpy.logical_or),
+                         ("logical_xor", logical_xor, numpy.logical_xor)]:
+    declare(_name, _fn, _ref, lambda rng: [Sample((rng.random((2, 3)) > 0.5, rng.random((3,)) > 0.5)),
+                                           Sample((numpy.array([0.0, 1.5, 0.0]), numpy.array([2.0, 0.0, 0.0])))],
+            differentiable=False)
+declare("logical_not", logical_not, numpy.logical_not,
+        lambda rng: [Sample((rng.random((2, 3)) > 0.5,)), Sample((numpy.array([0.0, 1.5]),))], differentiable=False)
+
+
+# error inputs of the ops declared above without them
+for _name in ("log1p", "expm1", "softsign", "silu", "mish", "hardtanh"):
+    REGISTRY[_name].error_inputs = string_input(DTypeError)
+for _name in ("remainder", "floor_divide", "logical_and", "logical_or", "logical_xor"):
+    REGISTRY[_name].error_inputs = mismatched_shapes(ShapeError)
+REGISTRY["logical_not"].error_inputs = lambda rng: [ErrorInput(Sample((numpy.array(["a"]),)), DTypeError, "logical_not")]
+for _name, _formula in [("silu", "∂y/∂x = σ(x) (1 + x (1 − σ(x)))"),
+                        ("mish", "s = softplus(x)\n∂y/∂x = tanh(s) + x σ(x) (1 − tanh²(s))"),
+                        ("softsign", "∂y/∂x = 1 / (1 + |x|)²")]:
+    REGISTRY[_name].formula = _formula

@@ -17,6 +17,7 @@ from ..graph import Function
 from .checks import check_axis, ndim_of
 from .registry import declare, Sample, uniform, unary_shaped, ErrorInput
 from ..tensor import unwrap
+from .arguments import alias
 
 __all__ = ["softmax", "log_softmax", "dropout", "embedding"]
 
@@ -68,22 +69,35 @@ class LogSoftmax(Function):
         return grad - self.xp.exp(y) * grad.sum(axis=self.axis, keepdims=True)
 
 
-def softmax(x, axis=-1):
-    """Normalised exponentials along `axis` (numerically stable).
+def _softmax_dim(op, x, dim, axis):
+    """dim (or its alias axis); without one, the last dim for 1-D and 2-D inputs, which is what
+    PyTorch's implicit choice gives there (it differs for other ranks, so there it must be given)."""
+    dim = alias(op, "dim", dim, "axis", axis)
+    if dim is None:
+        if getattr(x, "ndim", 0) > 2:
+            raise ArgumentError(f"{op}: give dim= for an input of shape {tuple(x.shape)} (PyTorch's implicit "
+                                f"dim would be {0 if x.ndim == 3 else 1}, not the last)")
+        return -1
+    check_axis(op, dim, ndim_of(x), allow_none=False)
+    return dim
 
-    >>> autograd.softmax(autograd.tensor([1.0, 2.0, 3.0]))      # [0.090, 0.245, 0.665]
+
+def softmax(input, dim=None, dtype=None, *, axis=None):  # noqa: A002 (PyTorch's argument names)
+    """Normalised exponentials along `dim` (numerically stable).
+
+    >>> autograd.softmax(autograd.tensor([1.0, 2.0, 3.0]), dim=0)      # [0.090, 0.245, 0.665]
     """
-    check_axis("softmax", axis, ndim_of(x), allow_none=False)
-    return Softmax(axis)(x)
+    x = input if dtype is None else input.to(dtype=dtype)
+    return Softmax(_softmax_dim("softmax", x, dim, axis))(x)
 
 
-def log_softmax(x, axis=-1):
-    """log(softmax(x)) computed without taking the log of tiny probabilities.
+def log_softmax(input, dim=None, dtype=None, *, axis=None):  # noqa: A002
+    """log(softmax(x)) along `dim`, computed without taking the log of tiny probabilities.
 
-    >>> autograd.log_softmax(autograd.tensor([0.0, 1000.0]))    # [-1000., 0.], not [-inf, 0.]
+    >>> autograd.log_softmax(autograd.tensor([0.0, 1000.0]), dim=0)    # [-1000., 0.], not [-inf, 0.]
     """
-    check_axis("log_softmax", axis, ndim_of(x), allow_none=False)
-    return LogSoftmax(axis)(x)
+    x = input if dtype is None else input.to(dtype=dtype)
+    return LogSoftmax(_softmax_dim("log_softmax", x, dim, axis))(x)
 
 
 # ---------------------------------------------------------------- dropout
@@ -135,12 +149,15 @@ def _random_uniform(shape, like):
     return generator().random(shape, dtype=numpy.float32)
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Randomly zero elements with probability `p` while training (identity otherwise).
 
     >>> autograd.manual_seed(0)
     >>> autograd.dropout(autograd.ones(6), p=0.5)      # e.g. [2., 0., 2., 2., 0., 0.]
     """
+    x = input
+    if inplace:
+        raise ArgumentError("dropout: inplace=True is not supported; use the returned tensor")
     if not 0.0 <= p < 1.0:
         raise ArgumentError(f"dropout: p must be in [0, 1), got {p}")
     if not training or p == 0:
@@ -178,7 +195,7 @@ class Embedding(Function):
         grad_rows = grad.reshape(-1, width)
         if self.padding_idx is not None:  # the padding row is a fixed vector: it learns nothing
             grad_rows = grad_rows * (self.rows != self.padding_idx).astype(grad_rows.dtype).reshape(-1, 1)
-        return self.xp.scatter_add((vocabulary, width), self.rows, grad_rows), None
+        return self.xp.add_at((vocabulary, width), self.rows, grad_rows), None
 
 
 def _integer_ids(op, indices, like):
@@ -279,10 +296,12 @@ def _errors_of(name):
     return lambda rng: _nn_errors(rng)[name]
 
 
-declare("softmax", softmax, _np_softmax, _softmax_samples, shaped=unary_shaped(),
+declare("softmax", softmax, _np_softmax, _softmax_samples, shaped=unary_shaped(axis=-1),
         error_inputs=_errors_of("softmax"))
-declare("log_softmax", log_softmax, _np_log_softmax, _softmax_samples, shaped=unary_shaped(),
+declare("log_softmax", log_softmax, _np_log_softmax, _softmax_samples, shaped=unary_shaped(axis=-1),
         error_inputs=_errors_of("log_softmax"))
+# Dropout is random while training; its declared forms are the deterministic ones (the
+# train-mode mask and scaling are checked in tests/test_ops_nn_extra.py).
 # Dropout is random while training; its declared forms are the deterministic ones (the
 # train-mode mask and scaling are checked in tests/test_ops_nn_extra.py).
 declare("dropout", dropout, lambda x, p=0.5, training=True: x,

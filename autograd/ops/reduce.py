@@ -14,17 +14,19 @@ import math
 
 import numpy
 
-from .. import backend
-from ..errors import ArgumentError
+from .. import backend, return_types
+from ..errors import ArgumentError, IndexOutOfRangeError
 from ..graph import Function
 from ..tensor import Tensor
 from .elementwise import sqrt
 from .checks import check_axis
 from ..errors import ArgumentError, AxisError
-from .registry import declare, distinct, uniform, Sample, ErrorInput
+from .registry import REGISTRY, declare, distinct, uniform, Sample, ErrorInput, away_from, error_cases
+from .arguments import resolve, normalize_dim, alias
 
 
-__all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "logsumexp",
+           "cumsum", "cumprod", "norm"]
 
 
 # ---------------------------------------------------------------- helpers
@@ -186,6 +188,97 @@ class Std(Var):
         return self.xp.where(y == 0, 0.0, grad * centered / spread)
 
 
+class Prod(Function):
+    """Product over `axis`; the gradient of each element is the product of all the others.
+
+    The product of the others is an exclusive cumulative product from the left times one from
+    the right, so an element that is exactly 0 still gets the right gradient (no division).
+    """
+
+    formula = "∂y/∂x_i = Π_{j≠i} x_j"
+
+    def __init__(self, axis, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.prod(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        xp, axis = self.xp, self.axis
+        flat = axis is None
+        values = x.reshape(-1) if flat else x
+        axis = 0 if flat else axis
+        others = _exclusive_cumprod(values, axis, xp) * xp.flip(
+            _exclusive_cumprod(xp.flip(values, axis), axis, xp), axis)
+        grad = grad.reshape(()) if flat else _with_kept_axes(grad, x.shape, axis, self.keepdims)
+        return (grad * others).reshape(x.shape)
+
+
+def _exclusive_cumprod(x, axis, xp):
+    """[1, x0, x0 x1, ...] along `axis`: the product of the elements before each one."""
+    n = x.shape[axis]
+    if n == 0:
+        return x
+    ones = xp.ones_like(x[_along(axis, 0, 1, x.ndim)])
+    if n == 1:
+        return ones
+    return xp.concatenate([ones, xp.cumprod(x[_along(axis, 0, n - 1, x.ndim)], axis)], axis)
+
+
+def _along(axis, start, stop, ndim):
+    return (slice(None),) * axis + (slice(start, stop),) + (slice(None),) * (ndim - axis - 1)
+
+
+class CumSum(Function):
+    """Running sum along `axis`; each input adds to every later output, so its gradient is the
+    reversed running sum of the gradient."""
+
+    formula = "∂y_j/∂x_i = 1 for i ≤ j"
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, grad):
+        xp = self.xp
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), self.axis), self.axis)
+
+
+class CumProd(Function):
+    """Running product along `axis`: ∂y_j/∂x_i = y_j / x_i for i ≤ j (x without zeros)."""
+
+    formula = "∂y_j/∂x_i = Π_{k≤j, k≠i} x_k for i ≤ j"
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        y = x.cumprod(axis=self.axis)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        xp, axis = self.xp, self.axis
+        if not isinstance(x, Tensor) and not (x == 0).any():
+            return xp.flip(xp.cumsum(xp.flip(grad * y, axis), axis), axis) / x
+        # Zeros (or a graph of the backward): the exact sum over j >= i of grad_j · Π_{k≤j, k≠i} x_k,
+        # one column i at a time: O(n²) but right at zeros and differentiable.
+        n = x.shape[axis]
+        columns = []
+        for i in range(n):
+            before = _exclusive_cumprod(x, axis, xp)[_along(axis, i, i + 1, x.ndim)]   # Π_{k<i} x_k
+            rest = x[_along(axis, i + 1, n, x.ndim)]
+            after = xp.concatenate([xp.ones_like(before), xp.cumprod(rest, axis)], axis) if n > i + 1 \
+                else xp.ones_like(before)                                              # Π_{i<k≤j} x_k
+            columns.append((grad[_along(axis, i, n, x.ndim)] * after).sum(axis=axis, keepdims=True) * before)
+        return xp.concatenate(columns, axis)
+
+
 class LogSumExp(Function):
     """log Σ exp(x), computed as m + log Σ exp(x - m) with m the max, so exp never overflows.
 
@@ -214,136 +307,275 @@ class LogSumExp(Function):
         return grad * self.xp.exp(x - y)
 
 
-# ---------------------------------------------------------------- public functions
+# ---------------------------------------------------------------- public functions (PyTorch's signatures)
+#
+# `dim=` and `keepdim=` are the names; NumPy's `axis=` and `keepdims=` are accepted as aliases.
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
-    """Sum over `axis` (None: all elements).
+def _checked_dims(op, x, dim):
+    """dim as None, an int or a tuple of non-negative ints, each in range for x."""
+    if dim is None:
+        return None
+    if isinstance(dim, tuple):
+        return tuple(normalize_dim(op, d, x.ndim) for d in dim)
+    return normalize_dim(op, dim, x.ndim)
 
-    >>> autograd.tensor([[1., 2.], [3., 4.]]).sum(axis=0)      # tensor([4., 6.])
+
+def _cast(x, dtype):
+    if dtype is None:
+        return x
+    from .elementwise import astype
+    return astype(x, dtype)
+
+
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):  # noqa: A001,A002
+    """Sum over `dim` (None: all elements).
+
+    >>> autograd.tensor([[1., 2.], [3., 4.]]).sum(dim=0)       # tensor([4., 6.])
     """
-    x = _array_like(x)
-    check_axis("sum", axis, x.ndim)
-    return Sum(_axis_setting(axis), keepdims)(x)
+    x = _array_like(input)
+    dim, keepdim = resolve("sum", dim, axis, keepdim, keepdims)
+    if dim == ():
+        dim = None  # torch.sum(x, dim=()) sums everything
+    return Sum(_checked_dims("sum", x, dim), keepdim)(_cast(x, dtype))
 
 
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over `axis`.
+def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):  # noqa: A002
+    """Arithmetic mean over `dim`.
 
     >>> autograd.mean(autograd.tensor([1., 2., 6.]))            # tensor(3.)
     """
-    x = _array_like(x)
-    check_axis("mean", axis, x.ndim)
-    return Mean(_axis_setting(axis), keepdims)(x)
+    x = _array_like(input)
+    dim, keepdim = resolve("mean", dim, axis, keepdim, keepdims)
+    return Mean(_checked_dims("mean", x, dim), keepdim)(_cast(x, dtype))
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Largest element over `axis`; tied maxima share the gradient evenly.
+def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):  # noqa: A002
+    """Product over one `dim` (None: all elements); right gradients also where elements are 0.
 
-    >>> autograd.max(autograd.tensor([[1., 5.], [7., 2.]]), axis=1)   # tensor([5., 7.])
+    >>> autograd.tensor([[1., 2.], [3., 4.]]).prod(1)           # tensor([ 2., 12.])
     """
-    x = _array_like(x)
-    check_axis("max", axis, x.ndim)
-    return Max(_axis_setting(axis), keepdims)(x)
+    x = _array_like(input)
+    dim, keepdim = resolve("prod", dim, axis, keepdim, keepdims)
+    if isinstance(dim, tuple):
+        raise ArgumentError(f"prod: dim must be one int or None (as in PyTorch), not {dim}")
+    return Prod(_checked_dims("prod", x, dim), keepdim and dim is not None)(_cast(x, dtype))
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Smallest element over `axis`; tied minima share the gradient evenly.
+def _extreme(op, largest, input, dim, keepdim, axis, keepdims):
+    x = _array_like(input)
+    if isinstance(dim, Tensor):  # torch.max(input, other): the elementwise maximum
+        from .elementwise import maximum, minimum
+        return (maximum if largest else minimum)(x, dim)
+    dim, keepdim = resolve(op, dim, axis, keepdim, keepdims)
+    if dim is None:
+        return (Max if largest else Min)(None, False)(x)
+    if isinstance(dim, tuple):
+        raise ArgumentError(f"{op}: dim must be one int (it returns values and indices); use "
+                            f"{'amax' if largest else 'amin'}(input, dim={dim}) to reduce several dims")
+    dim = normalize_dim(op, dim, x.ndim)
+    indices = _arg_extreme(x, dim, True, largest)
+    from .select import gather
+    values = gather(x, dim, indices)  # the gradient goes to the returned index only (as in PyTorch)
+    if not keepdim:
+        from .shape import squeeze
+        values, indices = squeeze(values, dim), Tensor._from_op(indices.data.squeeze(dim), None, 0)
+    return (return_types.max if largest else return_types.min)(values, indices)
 
-    >>> autograd.min(autograd.tensor([3., 1., 2.]))             # tensor(1.)
+
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001,A002
+    """The largest element (no dim: ties share the gradient), or over `dim` the named tuple
+    (values, indices) whose values' gradient goes to the returned index; max(input, other) is maximum.
+
+    >>> autograd.tensor([[1., 5.], [7., 2.]]).max(1)            # max(values=tensor([5., 7.]), indices=tensor([1, 0]))
     """
-    x = _array_like(x)
-    check_axis("min", axis, x.ndim)
-    return Min(_axis_setting(axis), keepdims)(x)
+    return _extreme("max", True, input, dim, keepdim, axis, keepdims)
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over `axis`, dividing by n - ddof (ddof=1: the unbiased estimate).
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001,A002
+    """The smallest element, or over `dim` the named tuple (values, indices) (see max).
 
-    >>> autograd.var(autograd.tensor([1., 2., 3., 4.]))         # tensor(1.25)
+    >>> v, i = autograd.tensor([3., 1., 2.]).min(0)             # tensor(1.), tensor(1)
     """
-    x = _array_like(x)
-    _check_var_settings("var", axis, x.ndim, ddof)
-    return Var(_axis_setting(axis), keepdims, ddof)(x)
+    return _extreme("min", False, input, dim, keepdim, axis, keepdims)
 
 
-def _check_var_settings(op, axis, ndim, ddof):
-    check_axis(op, axis, ndim)
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, numpy.integer)) or ddof < 0:
-        raise ArgumentError(f"{op}: ddof must be an integer >= 0, got {ddof!r}")
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A002
+    """The largest values over `dim` (an int, a tuple; () or None: all); ties share the gradient.
 
-
-def std(x, axis=None, keepdims=False, ddof=0):
-    """Standard deviation: sqrt(var(x)). Its gradient is 0 where all values are equal (as in PyTorch).
-
-    >>> autograd.std(autograd.tensor([1., 3.]))                 # tensor(1.)
+    >>> autograd.amax(autograd.tensor([[1., 5.], [7., 2.]]), dim=0)   # tensor([7., 5.])
     """
-    x = _array_like(x)
-    _check_var_settings("std", axis, x.ndim, ddof)
-    return Std(_axis_setting(axis), keepdims, ddof)(x)
+    x = _array_like(input)
+    dim, keepdim = resolve("amax", None if dim == () else dim, axis, keepdim, keepdims)
+    return Max(_checked_dims("amax", x, None if dim == () else dim), keepdim)(x)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) without overflow; its gradient is softmax(x).
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A002
+    """The smallest values over `dim`; ties share the gradient (see amax)."""
+    x = _array_like(input)
+    dim, keepdim = resolve("amin", None if dim == () else dim, axis, keepdim, keepdims)
+    return Min(_checked_dims("amin", x, None if dim == () else dim), keepdim)(x)
 
-    >>> autograd.logsumexp(autograd.tensor([1000., 1000.]))     # tensor(1000.6931)
+
+def _arg_extreme(x, dim, keepdim, largest):
+    data = x.data if isinstance(x, Tensor) else x
+    found = data.argmax(axis=dim, keepdims=keepdim) if largest else data.argmin(axis=dim, keepdims=keepdim)
+    return Tensor._from_op(found.astype(numpy.int64, copy=False), None, 0)
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A002
+    """Index of the largest element over `dim` (None: in the flattened tensor); no gradient.
+
+    >>> autograd.tensor([[1., 5.], [7., 2.]]).argmax(dim=1)     # tensor([1, 0])
     """
-    x = _array_like(x)
-    check_axis("logsumexp", axis, x.ndim)
-    return LogSumExp(_axis_setting(axis), keepdims)(x)
+    x = _array_like(input)
+    dim, keepdim = resolve("argmax", dim, axis, keepdim, keepdims)
+    return _arg_extreme(x, _checked_dims("argmax", x, dim), keepdim and dim is not None, True)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A002
+    """Index of the smallest element over `dim`; no gradient."""
+    x = _array_like(input)
+    dim, keepdim = resolve("argmin", dim, axis, keepdim, keepdims)
+    return _arg_extreme(x, _checked_dims("argmin", x, dim), keepdim and dim is not None, False)
+
+
+def _correction(op, correction, unbiased, ddof):
+    value = alias(op, "correction", correction, "ddof", ddof, default=1)
+    if unbiased is not None:
+        if value != 1:
+            raise ArgumentError(f"{op}: give correction= or unbiased=, not both")
+        value = 1 if unbiased else 0
+    return value
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=1,  # noqa: A002
+        axis=None, keepdims=None, ddof=None):
+    """Variance over `dim`, dividing by n - correction: unbiased (correction=1) by default, as in
+    PyTorch; correction=0 (or unbiased=False) is the population variance (NumPy's default).
+
+    >>> autograd.var(autograd.tensor([1., 2., 3., 4.]))                   # tensor(1.6667)
+    >>> autograd.var(autograd.tensor([1., 2., 3., 4.]), correction=0)     # tensor(1.25)
+    """
+    x = _array_like(input)
+    dim, keepdim = resolve("var", dim, axis, keepdim, keepdims)
+    return Var(_checked_dims("var", x, dim), keepdim, _correction("var", correction, unbiased, ddof))(x)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=1,  # noqa: A002
+        axis=None, keepdims=None, ddof=None):
+    """Standard deviation: sqrt(var(x)) with the same correction (1 by default). Its gradient is 0
+    where all values are equal (as in PyTorch).
+
+    >>> autograd.std(autograd.tensor([1., 3.]))                 # tensor(1.4142)
+    """
+    x = _array_like(input)
+    dim, keepdim = resolve("std", dim, axis, keepdim, keepdims)
+    return Std(_checked_dims("std", x, dim), keepdim, _correction("std", correction, unbiased, ddof))(x)
+
+
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A002
+    """log(sum(exp(x))) over `dim` without overflow; its gradient is softmax(x).
+
+    >>> autograd.logsumexp(autograd.tensor([1000., 1000.]), dim=0)     # tensor(1000.6931)
+    """
+    x = _array_like(input)
+    dim, keepdim = resolve("logsumexp", dim, axis, keepdim, keepdims)
+    return LogSumExp(_checked_dims("logsumexp", x, dim), keepdim)(x)
+
+
+def cumsum(input, dim=None, dtype=None, *, axis=None):  # noqa: A002
+    """Running sum along `dim`.
+
+    >>> autograd.tensor([1., 2., 3.]).cumsum(0)                 # tensor([1., 3., 6.])
+    """
+    x = _array_like(input)
+    dim = alias("cumsum", "dim", dim, "axis", axis)
+    return CumSum(normalize_dim("cumsum", dim, x.ndim))(_cast(x, dtype))
+
+
+def cumprod(input, dim=None, dtype=None, *, axis=None):  # noqa: A002
+    """Running product along `dim` (gradients right also at zeros).
+
+    >>> autograd.tensor([1., 2., 3.]).cumprod(0)                # tensor([1., 2., 6.])
+    """
+    x = _array_like(input)
+    dim = alias("cumprod", "dim", dim, "axis", axis)
+    return CumProd(normalize_dim("cumprod", dim, x.ndim))(_cast(x, dtype))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    """The p-norm over `dim` (None: all elements): 'fro' or 2, 1, inf, -inf, 0 or any p > 0, as torch.norm.
+
+    >>> autograd.tensor([3., 4.]).norm()                        # tensor(5.)
+    """
+    from .elementwise import abs as absolute, pow as power
+    x = _cast(_array_like(input), dtype)
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    dims = _checked_dims("norm", x, dim)
+    if p in ("fro", 2, 2.0):
+        return sqrt(Sum(dims, keepdim)(x * x))
+    if p == "nuc":
+        raise ArgumentError("norm: the nuclear norm (p='nuc') is not implemented")
+    magnitude = absolute(x)
+    if p == math.inf:
+        return Max(dims, keepdim)(magnitude)
+    if p == -math.inf:
+        return Min(dims, keepdim)(magnitude)
+    if p == 0:
+        data = (magnitude.data != 0).sum(axis=dims, keepdims=keepdim).astype(magnitude.dtype)
+        return Tensor._from_op(data, None, 0)
+    if p == 1:
+        return Sum(dims, keepdim)(magnitude)
+    if not isinstance(p, (int, float)) or p < 0:
+        raise ArgumentError(f"norm: p must be 'fro', a number >= 0 or ±inf, not {p!r}")
+    return power(Sum(dims, keepdim)(power(magnitude, float(p))), 1.0 / p)
 
 
 # ---------------------------------------------------------------- declarations
 
-# (shape, axis, keepdims) combinations every reduction is checked on
+# (shape, dim, keepdim) combinations every reduction is checked on
 _CASES = [((3,), None, False), ((2, 3), None, True), ((2, 3), 1, False), ((2, 3), -1, True),
           ((2, 3, 4), (0, 2), False), ((2, 3, 4), (-1, 0), True), ((4,), 0, True), ((), None, False)]
 
 
-def _reduction_samples(make, **extra):
+def _reduction_samples(make, cases=_CASES, **extra):
     def samples(rng):
-        return [Sample((make(rng, shape),), {"axis": axis, "keepdims": keepdims, **extra},
-                       f"{shape} axis={axis} keepdims={keepdims}")
-                for shape, axis, keepdims in _CASES]
+        return [Sample((make(rng, shape),), {"dim": dim, "keepdim": keepdim, **extra},
+                       f"{shape} dim={dim} keepdim={keepdim}")
+                for shape, dim, keepdim in cases]
 
     return samples
 
 
-def _reduction_shaped(make, at_least=1, **extra):
-    """For hypothesis: a random shape, with the axis (None, one, or several) picked from the rng.
+def _reduction_shaped(make, at_least=1, single=False, **extra):
+    """For hypothesis: a random shape, with the dim (None, one, or several) picked from the rng.
 
     `at_least` is the number of elements each output must summarise (2 for std: the
     square root of a zero variance has an infinite slope)."""
 
     def shaped(rng, shape):
         ndim = len(shape)
-        choice = rng.integers(0, 3) if ndim else 0
+        choice = rng.integers(0, 2 if single else 3) if ndim else 0
         if choice == 0:
-            axis = None
+            dim = None
         elif choice == 1:
-            axis = int(rng.integers(-ndim, ndim))
+            dim = int(rng.integers(-ndim, ndim))
         else:
-            axis = tuple(int(a) for a in rng.choice(ndim, size=rng.integers(1, ndim + 1), replace=False))
-        if math.prod(shape) == 0 or _count(shape, axis) < at_least:  # max of nothing is undefined
-            shape, axis = (2, 3), None
-        return Sample((make(rng, shape),), {"axis": axis, "keepdims": bool(rng.integers(0, 2)), **extra})
+            dim = tuple(int(a) for a in rng.choice(ndim, size=rng.integers(1, ndim + 1), replace=False))
+        if math.prod(shape) == 0 or _count(shape, dim) < at_least:  # max of nothing is undefined
+            shape, dim = (2, 3), None
+        return Sample((make(rng, shape),), {"dim": dim, "keepdim": bool(rng.integers(0, 2)), **extra})
 
     return shaped
 
 
-def _axis_errors(op):
-    """Axes a reduction must refuse: past the end, repeated, and not an integer."""
-    def error_inputs(rng):
-        return [ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 2}, "axis 2 of a matrix"), AxisError,
-                           f"{op}: axis 2 is out of range for 2-d inputs"),
-                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": -3}, "axis -3 of a matrix"), AxisError,
-                           f"{op}: axis -3 is out of range"),
-                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": (1, -1)}, "axis 1 twice"), AxisError,
-                           f"{op}: axis \\(1, -1\\) repeats axis -1"),
-                ErrorInput(Sample((uniform(rng, (2, 3)),), {"axis": 1.0}, "a float axis"), ArgumentError,
-                           f"{op}: axis must be an integer")]
-
-    return error_inputs
+def _numpy_style(reference):
+    """A NumPy reduction called with PyTorch's argument names."""
+    def call(x, dim=None, keepdim=False, **kwargs):
+        return reference(x, axis=dim, keepdims=keepdim, **kwargs)
+    return call
 
 
 def _np_logsumexp(x, axis=None, keepdims=False):
@@ -352,23 +584,82 @@ def _np_logsumexp(x, axis=None, keepdims=False):
     return y if keepdims else numpy.squeeze(y, axis=axis) if axis is not None else y.reshape(())
 
 
+_BAD_DIM = error_cases((([2, 3],), {"dim": 2}, IndexOutOfRangeError, "dim=2 is out of range"),
+                       (([2, 3],), {"dim": 0, "axis": 1}, ArgumentError, "both dim=0 and its alias axis=1"))
+
 for _name, _fn, _ref, _make in [("sum", sum, numpy.sum, uniform), ("mean", mean, numpy.mean, uniform),
-                                ("max", max, numpy.max, distinct), ("min", min, numpy.min, distinct),
+                                ("amax", amax, numpy.max, distinct), ("amin", amin, numpy.min, distinct),
                                 ("logsumexp", logsumexp, _np_logsumexp, uniform)]:
-    declare(_name, _fn, _ref, _reduction_samples(_make), shaped=_reduction_shaped(_make),
-            error_inputs=_axis_errors(_name))
+    declare(_name, _fn, _numpy_style(_ref), _reduction_samples(_make), shaped=_reduction_shaped(_make),
+            error_inputs=_BAD_DIM)
+
+_SINGLE = [((3,), None, False), ((2, 3), 1, False), ((2, 3), -1, True), ((2, 3, 4), 0, False), ((4,), 0, True)]
 
 
-declare("var", var, numpy.var,
-        lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
-            Sample((uniform(rng, (3, 4)),), {"axis": 1, "ddof": 1}, "ddof=1"),
-            Sample((uniform(rng, (2, 3, 2)),), {"axis": (0, 2), "keepdims": True, "ddof": 1}, "tuple ddof=1")],
-        shaped=_reduction_shaped(uniform),
-        error_inputs=lambda rng: _axis_errors("var")(rng) + [
-            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": -1}), ArgumentError, "var: ddof must be")])
-declare("std", std, numpy.std,
-        lambda rng: _reduction_samples(uniform)(rng)[:-1] + [
-            Sample((uniform(rng, (3, 4)),), {"axis": 0, "ddof": 1}, "ddof=1")],
+def _np_extreme(largest):
+    def call(x, dim=None, keepdim=False):
+        if dim is None:
+            return x.max() if largest else x.min()
+        indices = (x.argmax if largest else x.argmin)(axis=dim, keepdims=True)
+        values = numpy.take_along_axis(x, indices, axis=dim)
+        return (values, indices) if keepdim else (values.squeeze(dim), indices.squeeze(dim))
+    return call
+
+
+def _extreme_errors(name):
+    return error_cases((([2, 3],), {"dim": (0, 1)}, ArgumentError, "use a" + name),
+                       (([2, 3],), {"dim": -3}, IndexOutOfRangeError, "out of range"))
+
+
+declare("max", max, _np_extreme(True), _reduction_samples(distinct, _SINGLE),
+        shaped=_reduction_shaped(distinct, single=True), error_inputs=_extreme_errors("max"))
+declare("min", min, _np_extreme(False), _reduction_samples(distinct, _SINGLE),
+        shaped=_reduction_shaped(distinct, single=True), error_inputs=_extreme_errors("min"))
+declare("prod", prod, _numpy_style(numpy.prod),
+        lambda rng: _reduction_samples(uniform, _SINGLE)(rng) + [
+            Sample((numpy.array([[0.0, 2.0, 3.0], [1.5, 0.0, 0.0]]),), {"dim": 1}, "zeros")],
+        shaped=_reduction_shaped(uniform, single=True),
+        error_inputs=error_cases((([2, 3],), {"dim": (0, 1)}, ArgumentError, "one int")))
+declare("argmax", argmax, _numpy_style(numpy.argmax), _reduction_samples(distinct, _SINGLE), differentiable=False)
+declare("argmin", argmin, _numpy_style(numpy.argmin), _reduction_samples(distinct, _SINGLE), differentiable=False)
+declare("var", var, lambda x, dim=None, keepdim=False, correction=1: numpy.var(x, axis=dim, keepdims=keepdim,
+                                                                              ddof=correction),
+        lambda rng: _reduction_samples(uniform, _CASES[1:-1])(rng) + [
+            Sample((uniform(rng, (3, 4)),), {"dim": 1, "correction": 0}, "correction=0"),
+            Sample((uniform(rng, (2, 3, 2)),), {"dim": (0, 2), "keepdim": True, "correction": 2}, "correction=2")],
         shaped=_reduction_shaped(uniform, at_least=2),
-        error_inputs=lambda rng: _axis_errors("std")(rng) + [
-            ErrorInput(Sample((uniform(rng, (3,)),), {"ddof": 1.5}), ArgumentError, "std: ddof must be")])
+        error_inputs=error_cases((([2, 3],), {"unbiased": False, "correction": 2}, ArgumentError, "not both")))
+declare("std", std, lambda x, dim=None, keepdim=False, correction=1: numpy.std(x, axis=dim, keepdims=keepdim,
+                                                                              ddof=correction),
+        lambda rng: _reduction_samples(uniform, _CASES[1:-1])(rng) + [
+            Sample((uniform(rng, (3, 4)),), {"dim": 0, "correction": 0}, "correction=0")],
+        shaped=_reduction_shaped(uniform, at_least=3))
+declare("cumsum", cumsum, lambda x, dim: numpy.cumsum(x, axis=dim),
+        lambda rng: [Sample((uniform(rng, (4,)), 0)), Sample((uniform(rng, (2, 3)), 1)),
+                     Sample((uniform(rng, (2, 3, 2)), -2))],
+        error_inputs=error_cases((([2, 3], 2), {}, IndexOutOfRangeError, "out of range")))
+declare("cumprod", cumprod, lambda x, dim: numpy.cumprod(x, axis=dim),
+        lambda rng: [Sample((uniform(rng, (4,)), 0)), Sample((uniform(rng, (2, 3)), 1)),
+                     Sample((numpy.array([[0.5, 0.0, 2.0, 1.5], [0.0, 0.0, 1.2, -0.8]]), 1), description="zeros")])
+
+
+def _np_norm(x, p="fro", dim=None, keepdim=False):
+    a = numpy.abs(x)
+    if p in ("fro", 2):
+        return numpy.sqrt((a * a).sum(axis=dim, keepdims=keepdim))
+    if p == math.inf:
+        return a.max(axis=dim, keepdims=keepdim)
+    return (a ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+declare("norm", norm, _np_norm,
+        lambda rng: [Sample((uniform(rng, (2, 3)),)), Sample((uniform(rng, (2, 3)), 2, 1), description="dim 1"),
+                     Sample((away_from(rng, (4,), (0.0,)), 1), description="p=1"),
+                     Sample((distinct(rng, (2, 3), low=0.3), math.inf, 0, True), description="inf"),
+                     Sample((away_from(rng, (3,), (0.0,)), 3), description="p=3")])
+
+
+# bad dims for the reductions declared above without a table
+for _name in ("argmax", "argmin", "cumprod", "std", "norm"):
+    REGISTRY[_name].error_inputs = error_cases((([2, 3],), {"dim": 2}, IndexOutOfRangeError, "dim=2 is out of range"))
+REGISTRY["norm"].formula = "∂‖x‖_p/∂x = sign(x) |x|^(p−1) / ‖x‖_p^(p−1)"

@@ -132,6 +132,19 @@ def binary_shaped(low=-2.0, high=2.0, make=uniform, **kwargs):
     return shaped
 
 
+def error_cases(*cases):
+    """`error_inputs` from a table: each case is (args, kwargs, error type, message regex), where
+    args[0] is the shape of a random input tensor and the other args are passed as given.
+
+    >>> error_inputs=error_cases((([2, 3], 5), {}, IndexOutOfRangeError, "out of range"))
+    """
+    def make(rng):
+        return [ErrorInput(Sample((uniform(rng, tuple(args[0])),) + tuple(args[1:]), dict(kwargs)), error, match)
+                for args, kwargs, error, match in cases]
+    make.cases = cases   # so that a table can be extended
+    return make
+
+
 # ---------------------------------------------------------------- error-input helpers
 
 

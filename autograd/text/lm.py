@@ -140,7 +140,7 @@ def perplexity(model, corpus, batch_size=10, time_steps=35):
         for x, y in TBPTTBatcher(corpus, batch_size, time_steps):
             logits, state = model(x, state)
             total += float(lm_loss(logits, y, reduction="sum").item())
-            count += y.size
+            count += math.prod(y.shape)
     model.train(was_training)
     return math.exp(total / count)
 

@@ -265,7 +265,7 @@ def _constant_text(value):
     if isinstance(value, float):
         return f"{value:.4g}"
     if hasattr(value, "shape"):
-        return f"array{tuple(value.shape)}" if value.size > 4 else format_values(value)
+        return f"array{tuple(value.shape)}" if math.prod(value.shape) > 4 else format_values(value)
     text = repr(value)
     return text if len(text) <= 24 else text[:21] + "..."
 
@@ -283,7 +283,7 @@ def tensor_gradients(view, outputs):
     live = [t for t in view.tensors.values() if isinstance(t, Tensor) and t.requires_grad]
     root = outputs[0] if len(outputs) == 1 else None
     if root is not None and isinstance(root, Tensor) and root.requires_grad and not is_released(view):
-        seed = None if root.size == 1 else Tensor(backend.get_array_module(root.data).ones_like(root.data))
+        seed = None if root.numel() == 1 else Tensor(backend.get_array_module(root.data).ones_like(root.data))
         values = autograd_grad(root, live, grad_outputs=seed, retain_graph=True, allow_unused=True)
         for t, g in zip(live, values):
             if g is not None:
