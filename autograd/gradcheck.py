@@ -137,7 +137,7 @@ def _check(problem, eps, atol, rtol, seed, fast_mode):
                 continue
             header = (f"fast {problem.check_name}: the {problem.what} for input {position} (shape {x.shape}) "
                       f"disagrees in the random projection vᵀJu: analytic {got:.6g}, numerical {expected:.6g}")
-            if x.size > _DIAGNOSE_ELEMENTS_LIMIT:
+            if x.numel() > _DIAGNOSE_ELEMENTS_LIMIT:
                 raise GradcheckError(header + "\n(run with fast_mode=False to see the Jacobian entries)")
             numerical = _numerical_gradient(scalar, x, eps)
             raise GradcheckError(header + "\n" + _explain(problem, position, analytic[position], numerical,
@@ -235,17 +235,17 @@ def _jacobians(problem, position, eps):
     """
     x = problem.wanted[position]
     outputs = problem.differentiable_outputs()
-    if sum(o.size for o in outputs if o is not None) > _JACOBIAN_ROWS_LIMIT:
+    if sum(o.numel() for o in outputs if o is not None) > _JACOBIAN_ROWS_LIMIT:
         return None
     numerical = _numerical_jacobian(problem, x, eps)
     result = []
     for k, out in enumerate(outputs):
         if out is None:
             continue
-        analytic = numpy.zeros((out.size, x.size))
+        analytic = numpy.zeros((out.numel(), x.numel()))
         if out.requires_grad:
-            for i in range(out.size):
-                seed = numpy.zeros(out.size)
+            for i in range(out.numel()):
+                seed = numpy.zeros(out.numel())
                 seed[i] = 1.0
                 seed = backend.to_device(seed.reshape(out.shape), out.device)
                 g, = autograd_grad([out], [x], grad_outputs=[Tensor(seed)], retain_graph=True, allow_unused=True)

@@ -585,8 +585,11 @@ class Remainder(BinaryFunction):
 
     def grads(self, grad, need_a, need_b):
         a, b = self.saved_tensors
-        quotient = self.xp.floor(_values(a) / _values(b)) if need_b else None  # a constant: piecewise
-        return grad, (-grad * quotient if need_b else None)
+        if need_b:  # a constant (the quotient is piecewise constant), computed on the arrays
+            a_data, b_data = _values(a), _values(b)
+            quotient = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data).floor(a_data / b_data)
+            return grad, -grad * quotient
+        return grad, None
 
 
 def remainder(input, other):  # noqa: A002
