@@ -586,7 +586,7 @@ class Remainder(BinaryFunction):
     def grads(self, grad, need_a, need_b):
         a, b = self.saved_tensors
         if need_b:  # a constant (the quotient is piecewise constant), computed on the arrays
-            a_data, b_data = _values(a), _values(b)
+            a_data, b_data = unwrap(a), unwrap(b)
             quotient = backend.get_array_module(a_data if hasattr(a_data, "shape") else b_data).floor(a_data / b_data)
             return grad, -grad * quotient
         return grad, None

@@ -25,6 +25,8 @@ from .elementwise import abs, exp, log, maximum, sqrt, where  # noqa: A004
 from .shape import permute
 from ..tensor import unwrap
 
+_data = unwrap   # the array of a tensor, else the value itself
+
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity"]
 
