@@ -46,7 +46,7 @@ def _source_positions(size, before, after, mode):
     return numpy.where(folded >= size, period - folded, folded)
 
 
-def pad(input, pad, mode="constant", value=0.0):  # noqa: A002 (PyTorch's names)
+def pad(input, pad, mode="constant", value=None):  # noqa: A002 (PyTorch's names; value None means 0)
     """torch.nn.functional.pad: `pad` lists (before, after) pairs starting from the LAST axis.
 
     Modes: 'constant' (with `value`), 'reflect', 'replicate', 'circular'.
