@@ -16,10 +16,9 @@ import math
 
 import numpy
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..graph import Function
 from .elementwise import unbroadcast, mul
-from ..errors import DTypeError, ShapeError
 from .registry import REGISTRY, declare, uniform, Sample, ErrorInput, error_cases
 from .shape import reshape
 
