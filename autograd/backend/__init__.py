@@ -113,13 +113,14 @@ def as_array(data, dtype=None, device=None, copy=False):
     return to_device(array, device)
 
 
-def scatter_add(shape, index, values, xp=numpy):
+def scatter_add(shape, index, values, xp=None):
     """zeros(shape) with `values` added at `index`; repeated indices accumulate.
 
     The gradient of `x[index]`. For the common embedding case (one integer
     array on axis 0) the rows are added through flattened 1-D indices, which
     is several times faster than `np.add.at` on 2-D rows (see PERFORMANCE.md).
     """
+    xp = get_array_module(values) if xp is None else xp  # the device of `values`, unless told
     out = xp.zeros(shape, dtype=values.dtype)
     add_at = xp.add.at if xp is numpy else cupyx_scatter_add()
     if _is_row_lookup(index, xp) and len(shape) >= 1:
