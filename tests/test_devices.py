@@ -321,3 +321,17 @@ def test_device_of_tensors_and_round_trip():
     (y * 3).sum().backward()
     assert x.grad.device == "cpu"
     numpy.testing.assert_array_equal(x.grad.numpy(), [[3.0, 3.0]])
+
+
+def test_fit_trains_on_cuda_batches_with_metrics_clipping_and_a_scheduler():
+    from autograd import training
+    from autograd.data import DataLoader, TensorDataset
+
+    x = RNG.normal(size=(20, 3)).astype(numpy.float32)
+    loader = DataLoader(TensorDataset(x, (x[:, 0] > 0).astype(numpy.int64)), batch_size=5, device="cuda")
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to("cuda")
+    opt = optim.Adam(model.parameters(), lr=0.05)
+    history = training.fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=2, val_loader=loader,
+                           metrics=["accuracy"], scheduler=optim.lr_scheduler.ReduceLROnPlateau(opt),
+                           clip_grad_norm=1.0, progress=False)
+    assert len(history) == 2 and all(p.device == "cuda" for p in model.parameters())
