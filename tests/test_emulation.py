@@ -100,11 +100,15 @@ def test_random_draws_on_the_device_with_dtype():
     numpy.testing.assert_array_equal(a.get(), b.get())
 
 
-def test_launches_are_counted():
-    x = device_array(4)
+def test_launches_are_counted_but_views_and_allocations_are_not():
+    x = device_array(4, 2)
     before = emulation.launches()
-    ((x * 2.0) + x).sum()
-    assert emulation.launches() - before == 3
+    with emulation.trace() as names:
+        ((x * 2.0) + x).sum()
+        x[1:].reshape(-1).T, cp.empty_like(x), cp.ascontiguousarray(x)
+        x[[0, 1]]
+    assert names == ["multiply", "add", "sum", "getitem"]
+    assert emulation.launches() - before == 4
 
 
 # ---------------------------------------------------------------- the emulated ElementwiseKernel

@@ -37,11 +37,27 @@ import types
 import numpy
 
 _LAUNCHES = [0]
+_TRACE = [None]  # a list collecting the names of the operations, while `trace()` is on
 
 
 def launches():
     """Device operations run so far (each is at least one kernel launch on a real GPU)."""
     return _LAUNCHES[0]
+
+
+class trace:
+    """Record the names of the device operations run inside the block.
+
+    >>> with emulation.trace() as names: layer(x)
+    >>> collections.Counter(names).most_common(5)
+    """
+
+    def __enter__(self):
+        self.previous, _TRACE[0] = _TRACE[0], []
+        return _TRACE[0]
+
+    def __exit__(self, *exc):
+        _TRACE[0] = self.previous
 
 
 _MIXING = ("Unsupported type {}: a NumPy array met a CUDA array in one operation "
@@ -75,13 +91,23 @@ def _device(value):
     return value
 
 
+def _count(name):
+    _LAUNCHES[0] += 1
+    if _TRACE[0] is not None:
+        _TRACE[0].append(name)
+
+
 def _run(function, args, kwargs):
     """One device operation: NumPy's `function` on the values behind the arguments."""
-    _LAUNCHES[0] += 1
     out = kwargs.get("out")
     if type(out) is tuple and len(out) == 1:  # NumPy hands ufunc overrides `out` as a tuple
         out = out[0]
-    result = function(*_host(args), **{k: _host(v) for k, v in kwargs.items()})
+    host_args = _host(args)
+    result = function(*host_args, **{k: _host(v) for k, v in kwargs.items()})
+    # a kernel runs unless the call only allocated, or only made a view of its first argument
+    if function not in _ALLOCATIONS and not (function in _MAYBE_VIEWS and isinstance(result, numpy.ndarray)
+                                             and numpy.may_share_memory(result, host_args[0])):
+        _count(getattr(function, "__name__", str(function)))
     if out is not None and type(out) is ndarray and result is out._host:
         return out  # `out=` gives back the very array passed, as NumPy and CuPy do
     return _device(result)
@@ -240,6 +266,14 @@ for _name, _ufunc in {"neg": numpy.negative, "pos": numpy.positive, "abs": numpy
     setattr(ndarray, f"__{_name}__", lambda self, _u=_ufunc: _run(_u, (self,), {}))
 
 
+# No kernel: allocating memory, or making a view (checked on the result) of the first argument.
+_ALLOCATIONS = {numpy.empty, numpy.empty_like}
+_MAYBE_VIEWS = {operator.getitem, numpy.ascontiguousarray, numpy.reshape, numpy.transpose, numpy.swapaxes,
+                numpy.squeeze, numpy.expand_dims, numpy.broadcast_to, numpy.moveaxis, numpy.ravel, numpy.diagonal,
+                *(getattr(numpy.ndarray, name) for name in ("reshape", "transpose", "swapaxes", "squeeze", "ravel",
+                                                            "view", "astype", "diagonal"))}
+
+
 # ---------------------------------------------------------------- the namespace: `cupy`
 
 
@@ -307,7 +341,7 @@ for _name in _UFUNC_NAMES:  # NumPy's ufuncs dispatch through __array_ufunc__; k
 
 def array(obj, dtype=None, copy=True, order="K", ndmin=0):
     """A device array from a device array, a NumPy array, a list or a number (a host-to-device copy)."""
-    _LAUNCHES[0] += 1
+    _count("array")
     host = obj._host if type(obj) is ndarray else obj
     if isinstance(host, (list, tuple)):
         host = _host(host)  # a list of device arrays is fine, a list mixing in NumPy arrays is not
@@ -367,7 +401,7 @@ class _Random:
         self._state = numpy.random.RandomState(seed)
 
     def _draw(self, method, *args, dtype=None, **kwargs):
-        _LAUNCHES[0] += 1
+        _count("random." + method)
         values = numpy.asarray(getattr(self._state, method)(*args, **kwargs))
         return ndarray(values.astype(dtype, copy=False) if dtype is not None else values)
 
@@ -460,7 +494,7 @@ class ElementwiseKernel:
                                 f"not {type(arg).__name__}")
         if len(dtypes) > 1:
             raise TypeError(f"{self.name}: type T is mismatched ({', '.join(sorted(map(str, dtypes)))})")
-        _LAUNCHES[0] += 1
+        _count(self.name)
         self.twin(*(_host(a) for a in args))
         outputs = args[self.n_in:]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
@@ -476,7 +510,7 @@ def scatter_add(a, slices, value):
     """a[slices] += value with repeated indices accumulating, in place (cupyx.scatter_add)."""
     if type(a) is not ndarray:
         raise TypeError(_MIXING.format(type(a)))
-    _LAUNCHES[0] += 1
+    _count("scatter_add")
     numpy.add.at(a._host, _host(slices), _host(value))
 
 

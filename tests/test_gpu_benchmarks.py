@@ -1,0 +1,40 @@
+"""benchmarks/gpu/bench_gpu.py runs end to end (tiny sizes, one round) wherever 'cuda' exists.
+
+Under the CPU stand-in this only shows that the GPU script works, so that
+whoever has a GPU next only has to run benchmarks/gpu/device_check.sh.
+"""
+import argparse
+import importlib.util
+import json
+import os
+
+import pytest
+
+import autograd
+
+pytestmark = [pytest.mark.cuda,
+              pytest.mark.skipif(not autograd.cuda_available(),
+                                 reason="no CUDA GPU (AUTOGRAD_EMULATE_CUDA=1 runs these on the CPU stand-in)")]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("bench_gpu", os.path.join(ROOT, "benchmarks", "gpu", "bench_gpu.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["lstm", "mlp", "conv", "launches"])
+def test_gpu_benchmark_runs_and_writes_json(name, tmp_path, monkeypatch):
+    bench = load_script()
+    monkeypatch.setattr(bench, "torch_device", lambda: (None, None))  # PyTorch's side is not under test here
+    args = argparse.Namespace(benchmark=name, size="small", rounds=1, warmup=0, out=str(tmp_path))
+    getattr(bench, f"bench_{name}")(args)
+    (written,) = tmp_path.glob("bench_*.json")
+    result = json.loads(written.read_text())
+    if name == "launches":
+        assert result["per_step"]["forward"] >= 1
+    elif "skipped" not in result:
+        assert result["median_ms"]["autograd"] > 0
