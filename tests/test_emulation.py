@@ -238,3 +238,113 @@ def test_backend_helpers_under_emulation():
     layer = nn.LSTM(3, 4).to("cuda")
     layer(autograd.randn(2, 5, 3, device="cuda"))
     assert emulation.launches() > before
+
+
+def test_arithmetic_with_a_tensor_is_left_to_the_tensor():
+    class Deferring:
+        __array_ufunc__ = None
+
+        def __rmul__(self, other):
+            return "deferred"
+
+    assert device_array(2) * Deferring() == "deferred"
+
+
+# ---------------------------------------------------------------- the CUDA C source, read on the CPU
+#
+# The kernels' bodies use a small part of C: `const int a = ..., b = ...;` and `const T ... ;`
+# declarations, and assignments `out[index] = ...;` (raw) or `out = ...;` (elementwise), over
+# expressions that are valid Python too, except that `/` of two ints truncates. Evaluating the
+# source on NumPy arrays, for every flat index i at once, checks its formulas and index arithmetic
+# against the twins: what is left for a GPU is only that NVRTC compiles it and the device runs it.
+
+import ast  # noqa: E402
+import re  # noqa: E402
+
+
+class _CDivision(ast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Div):
+            return ast.Call(ast.Name("_c_div", ast.Load()), [node.left, node.right], [])
+        return node
+
+
+def _c_div(a, b):
+    both_int = all(numpy.asarray(v).dtype.kind in "iu" for v in (a, b))
+    return numpy.floor_divide(a, b) if both_int else numpy.true_divide(a, b)  # indices are never negative
+
+
+def run_cuda_source(in_params, out_params, body, *args):
+    """Run an ElementwiseKernel's C body on NumPy arguments (outputs filled in place), like the GPU would."""
+    params = [p.split() for p in (in_params + "," + out_params).split(",")]
+    scope = {"exp": numpy.exp, "tanh": numpy.tanh, "_c_div": _c_div}
+    elementwise = [a for a, p in zip(args, params) if "raw" not in p and hasattr(a, "shape")]
+    shape = numpy.broadcast_shapes(*(a.shape for a in elementwise))
+    scope["i"] = numpy.arange(int(numpy.prod(shape)))
+    outputs = {}
+    for arg, (*qualifiers, type_name, name) in zip(args, params):
+        if not hasattr(arg, "shape"):
+            scope[name] = numpy.int64(arg)
+        elif "raw" in qualifiers:
+            scope[name] = arg.reshape(-1)  # a view: the kernel indexes raw arrays by flat position
+        else:
+            scope[name] = numpy.broadcast_to(arg, shape).reshape(-1)
+            outputs[name] = arg
+    for statement in filter(None, (s.strip() for s in body.split(";"))):
+        declaration = re.match(r"const\s+(int|T)\s+(.*)", statement, re.S)
+        if declaration:  # `const int b = i / H, j = i % H` : split at commas outside brackets
+            for part in re.split(r",(?![^()\[\]]*[\])])", declaration.group(2)):
+                name, expression = part.split("=", 1)
+                scope[name.strip()] = _evaluate(expression, scope)
+            continue
+        target, expression = statement.split("=", 1)
+        value = _evaluate(expression, scope)
+        indexed = re.match(r"(\w+)\s*\[(.*)\]", target.strip(), re.S)
+        if indexed:
+            scope[indexed.group(1)][_evaluate(indexed.group(2), scope)] = value
+        else:
+            name = target.strip()
+            outputs[name][...] = value.reshape(outputs[name].shape)
+
+
+def _evaluate(expression, scope):
+    tree = _CDivision().visit(ast.parse(expression.strip(), mode="eval"))
+    return eval(compile(ast.fix_missing_locations(tree), "<cuda>", "eval"), dict(scope))  # noqa: S307
+
+
+def kernel_arguments(name, rng, B=3, H=4):
+    """Random arguments for kernel `name` in its parameter order (outputs zero-filled)."""
+    in_params, out_params, _body = kernels._KERNEL_SOURCES[name]
+    gates = {"lstm": 4, "gru": 3}[name.split("_")[0]]
+    args = []
+    for param in (in_params + "," + out_params).split(","):
+        *qualifiers, _type, pname = param.split()
+        if pname == "H":
+            args.append(H)
+        elif "raw" in qualifiers and pname not in ("hidden_n",):
+            args.append(rng.uniform(0.05, 0.95, size=(B, gates * H)) if pname == "act" else rng.normal(size=(B, gates * H)))
+        else:
+            args.append(rng.uniform(0.05, 0.95, size=(B, H)) if pname == "tanh_c" else rng.normal(size=(B, H)))
+    n_in = len(in_params.split(","))
+    for k in range(n_in, len(args)):
+        args[k] = numpy.zeros_like(args[k])
+    return args, n_in
+
+
+@pytest.mark.parametrize("name", sorted(kernels._KERNEL_SOURCES))
+def test_the_cuda_source_computes_what_its_twin_computes(name):
+    rng = numpy.random.default_rng(7)
+    args, n_in = kernel_arguments(name, rng)
+    from_source = [a.copy() if hasattr(a, "shape") else a for a in args]
+    run_cuda_source(*kernels._KERNEL_SOURCES[name], *from_source)
+    kernels.NUMPY_TWINS[name](*args)
+    for k in range(n_in, len(args)):
+        assert numpy.any(from_source[k] != 0), f"{name}: output {k} never written by the source"
+        numpy.testing.assert_allclose(from_source[k], args[k], rtol=1e-12, atol=1e-14, err_msg=f"{name} output {k}")
+
+
+def test_the_emulated_kernel_checks_shapes_like_cuda():
+    gates, c = device_array(2, 8), device_array(2, 2)
+    with pytest.raises(ValueError, match="output h has shape"):
+        lstm_kernel()(gates, c, 2, cp.empty_like(gates), cp.empty_like(c), cp.empty_like(c), cp.empty((3, 2)))

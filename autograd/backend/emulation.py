@@ -24,9 +24,10 @@ because that is where the bugs of code only ever run on NumPy hide:
   by name in `kernels.NUMPY_TWINS`, after checking its arguments the way the
   CUDA kernel needs them (device arrays, one dtype for `T`, contiguous `raw`).
 
-What it does NOT prove: that the CUDA kernels compile, that their C source
-agrees with their twins, or anything about speed. Only a GPU shows those
-(benchmarks/gpu/device_check.sh).
+What it does NOT prove: that the CUDA kernels compile and run on a GPU, or
+anything about speed; only a GPU shows those (benchmarks/gpu/device_check.sh).
+(That the kernels' C source computes what the twins compute is checked apart,
+by evaluating the source on NumPy in tests/test_emulation.py.)
 
 Every device operation counts one in `launches()`, a lower bound on the CUDA
 kernel launches the same code would make on a GPU.
@@ -229,10 +230,17 @@ def _method(name):
     return lambda self, *args, **kwargs: _run(unbound, (self, *args), kwargs)
 
 
+def _defers(other):
+    """True for objects that take over arithmetic with arrays (a Tensor), as CuPy lets them."""
+    return getattr(type(other), "__array_ufunc__", False) is None
+
+
 def _binary(ufunc, reflected=False):
-    if reflected:
-        return lambda self, other: _run(ufunc, (other, self), {})
-    return lambda self, other: _run(ufunc, (self, other), {})
+    def apply(self, other):
+        if _defers(other):
+            return NotImplemented  # Python then calls other.__rmul__ etc.
+        return _run(ufunc, (other, self) if reflected else (self, other), {})
+    return apply
 
 
 def _inplace(ufunc):
@@ -494,6 +502,15 @@ class ElementwiseKernel:
                                 f"not {type(arg).__name__}")
         if len(dtypes) > 1:
             raise TypeError(f"{self.name}: type T is mismatched ({', '.join(sorted(map(str, dtypes)))})")
+        # the kernel runs once per element of the broadcast shape of its non-raw arrays
+        elementwise = [(a.shape, p[-1]) for a, p in zip(args, self.params) if type(a) is ndarray and "raw" not in p]
+        try:
+            shape = numpy.broadcast_shapes(*(s for s, _ in elementwise))
+        except ValueError:
+            raise ValueError(f"{self.name}: arguments do not broadcast: {elementwise}") from None
+        for out, param in zip(args[self.n_in:], self.params[self.n_in:]):
+            if "raw" not in param and out.shape != shape:
+                raise ValueError(f"{self.name}: output {param[-1]} has shape {out.shape}, the kernel runs over {shape}")
         _count(self.name)
         self.twin(*(_host(a) for a in args))
         outputs = args[self.n_in:]
