@@ -503,7 +503,8 @@ class ElementwiseKernel:
         if len(dtypes) > 1:
             raise TypeError(f"{self.name}: type T is mismatched ({', '.join(sorted(map(str, dtypes)))})")
         # the kernel runs once per element of the broadcast shape of its non-raw arrays
-        elementwise = [(a.shape, p[-1]) for a, p in zip(args, self.params) if type(a) is ndarray and "raw" not in p]
+        elementwise = [(a.shape, p[-1]) for a, p in zip(args[:self.n_in], self.params)
+                       if type(a) is ndarray and "raw" not in p]
         try:
             shape = numpy.broadcast_shapes(*(s for s, _ in elementwise))
         except ValueError:
