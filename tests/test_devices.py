@@ -335,3 +335,26 @@ def test_fit_trains_on_cuda_batches_with_metrics_clipping_and_a_scheduler():
                            metrics=["accuracy"], scheduler=optim.lr_scheduler.ReduceLROnPlateau(opt),
                            clip_grad_norm=1.0, progress=False)
     assert len(history) == 2 and all(p.device == "cuda" for p in model.parameters())
+
+
+def mixed_device_cases():
+    from autograd.ops.registry import REGISTRY
+
+    rng = numpy.random.default_rng(0)
+    for name in sorted(REGISTRY):
+        sample = next(iter(REGISTRY[name].samples(rng)), None)
+        floats_at = [] if sample is None else [i for i, a in enumerate(sample.args)
+                                               if isinstance(a, numpy.ndarray) and a.dtype.kind == "f"]
+        if len(floats_at) >= 2:
+            yield pytest.param(REGISTRY[name], sample, floats_at, id=name)
+
+
+@pytest.mark.parametrize("first", ["cuda", "cpu"])
+@pytest.mark.parametrize("info, sample, floats_at", list(mixed_device_cases()))
+def test_every_declared_op_refuses_mixed_devices_naming_both(info, sample, floats_at, first):
+    other = "cpu" if first == "cuda" else "cuda"
+    args = list(sample.args)
+    for k, i in enumerate(floats_at):
+        args[i] = autograd.tensor(args[i], requires_grad=True, device=first if k == 0 else other)
+    with pytest.raises(autograd.DeviceError, match=r"cpu, cuda"):
+        info.function(*args, **sample.kwargs)
