@@ -358,3 +358,18 @@ def test_every_declared_op_refuses_mixed_devices_naming_both(info, sample, float
         args[i] = autograd.tensor(args[i], requires_grad=True, device=first if k == 0 else other)
     with pytest.raises(autograd.DeviceError, match=r"cpu, cuda"):
         info.function(*args, **sample.kwargs)
+
+
+def test_summary_diagrams_and_attention_plots_of_a_cuda_model():
+    viz = pytest.importorskip("autograd.viz")  # the viz extra (graphviz)
+    pytest.importorskip("matplotlib")
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to("cuda")
+    lines = []
+    model.summary((3,), print_fn=lines.append)
+    assert any("Total params: 26" in line for line in lines)
+    x = autograd.randn(2, 3, device="cuda", requires_grad=True)
+    loss = model(x).sum()
+    loss.backward()
+    assert "Linear" in viz.draw(loss, show_values=True, show_grads=True, model=model).source
+    weights = nn.DotAttention()(autograd.randn(1, 2, 4, device="cuda"), autograd.randn(1, 3, 4, device="cuda"))[1]
+    nn.plot_attention(weights[0], "abc", "xy")
