@@ -34,7 +34,8 @@ def test_gpu_benchmark_runs_and_writes_json(name, tmp_path, monkeypatch):
     getattr(bench, f"bench_{name}")(args)
     (written,) = tmp_path.glob("bench_*.json")
     result = json.loads(written.read_text())
-    if name == "launches":
-        assert result["per_step"]["forward"] >= 1
+    if name == "launches":  # counted by the stand-in; on a GPU only with PyTorch's profiler (not used here)
+        per_step = result["per_step"]
+        assert per_step["forward"] >= 1 if isinstance(per_step, dict) else per_step.startswith("not counted")
     elif "skipped" not in result:
         assert result["median_ms"]["autograd"] > 0
