@@ -274,6 +274,8 @@ def count_launches(run, torch, device):
         run()
         synchronize(torch, device)
     kernels = [e for e in prof.events() if str(getattr(e, "device_type", "")).endswith("CUDA")]
+    if not kernels:  # CUPTI saw none of CuPy's work: say so rather than report 0
+        return None, {}
     names = {}
     for e in kernels:
         names[e.name] = names.get(e.name, 0) + 1
@@ -299,7 +301,7 @@ def bench_launches(args):
         total, names_b = count_launches(both, torch, device)
         result[f"T{steps}"] = {"forward": forward, "forward_backward": total, "top_kernels": names_b}
     if result["T1"]["forward"] is None:
-        result["per_step"] = "not counted: needs the stand-in or PyTorch's profiler on a GPU"
+        result["per_step"] = "not counted: needs the stand-in, or PyTorch's profiler seeing CuPy's kernels on a GPU"
     else:
         result["per_step"] = {k: (result[f"T{T}"][k] - result["T1"][k]) / (T - 1)
                               for k in ("forward", "forward_backward")}
