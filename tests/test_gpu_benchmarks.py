@@ -7,14 +7,15 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
 import autograd
 
-pytestmark = [pytest.mark.cuda,
-              pytest.mark.skipif(not autograd.cuda_available(),
-                                 reason="no CUDA GPU (AUTOGRAD_EMULATE_CUDA=1 runs these on the CPU stand-in)")]
+requires_cuda = pytest.mark.skipif(not autograd.cuda_available(),
+                                   reason="no CUDA GPU (AUTOGRAD_EMULATE_CUDA=1 runs these on the CPU stand-in)")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,6 +27,8 @@ def load_script():
     return module
 
 
+@pytest.mark.cuda
+@requires_cuda
 @pytest.mark.parametrize("name", ["lstm", "mlp", "conv", "launches"])
 def test_gpu_benchmark_runs_and_writes_json(name, tmp_path, monkeypatch):
     bench = load_script()
@@ -39,3 +42,9 @@ def test_gpu_benchmark_runs_and_writes_json(name, tmp_path, monkeypatch):
         assert per_step["forward"] >= 1 if isinstance(per_step, dict) else per_step.startswith("not counted")
     elif "skipped" not in result:
         assert result["median_ms"]["autograd"] > 0
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_device_check_script_is_valid_bash():
+    script = os.path.join(ROOT, "benchmarks", "gpu", "device_check.sh")
+    assert subprocess.run(["bash", "-n", script], capture_output=True).returncode == 0
