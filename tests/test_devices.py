@@ -373,3 +373,15 @@ def test_summary_diagrams_and_attention_plots_of_a_cuda_model():
     assert "Linear" in viz.draw(loss, show_values=True, show_grads=True, model=model).source
     weights = nn.DotAttention()(autograd.randn(1, 2, 4, device="cuda"), autograd.randn(1, 3, 4, device="cuda"))[1]
     nn.plot_attention(weights[0], "abc", "xy")
+
+
+@pytest.mark.parametrize("name", ["zeros_", "ones_", "uniform_", "normal_", "xavier_uniform_", "xavier_normal_",
+                                  "kaiming_uniform_", "kaiming_normal_", "orthogonal_"])
+def test_initializers_fill_parameters_in_place_on_the_device(name):
+    layer = nn.Linear(4, 3).to("cuda")
+    weight = layer.weight.data
+    getattr(nn.init, name)(layer.weight)
+    assert layer.weight.data is weight and backend.is_cupy_array(weight)
+    expected = {"zeros_": 0.0, "ones_": 12.0}.get(name)
+    if expected is not None:
+        assert float(weight.sum()) == expected
