@@ -43,6 +43,7 @@ def torch_device():
     except ImportError:
         return None, None
     if EMULATED or not torch.cuda.is_available():
+        torch.set_num_threads(1)  # a check of the script, beside the stand-in: keep it from crowding the CPU
         return torch, "cpu"
     torch.backends.cudnn.benchmark = True
     return torch, "cuda"
