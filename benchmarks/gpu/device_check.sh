@@ -102,7 +102,7 @@ if "$PYTHON" -c "import pytest" 2>/dev/null; then
         echo "| pytest_cuda | left out $broken: it cannot be imported here | \`pytest_collect.log\` |" >>"$SUMMARY"
         IGNORE+=("--ignore=$broken")
     done
-    part pytest_cuda "$(budget "$TEST_TIMEOUT")" "${PYTEST[@]}" -m cuda -x -q "${IGNORE[@]}" tests
+    part pytest_cuda "$(budget "$TEST_TIMEOUT")" "${PYTEST[@]}" -m cuda -x -q --durations=10 "${IGNORE[@]}" tests
 else
     log "pytest is missing here: the CUDA tests cannot run"
     echo "| pytest_cuda | NOT RUN: pytest missing | |" >>"$SUMMARY"
