@@ -348,3 +348,11 @@ def test_the_emulated_kernel_checks_shapes_like_cuda():
     gates, c = device_array(2, 8), device_array(2, 2)
     with pytest.raises(ValueError, match="output h has shape"):
         lstm_kernel()(gates, c, 2, cp.empty_like(gates), cp.empty_like(c), cp.empty_like(c), cp.empty((3, 2)))
+
+
+def test_views_know_their_base_and_copies_own_their_memory():
+    x = device_array(3, 4)
+    assert x.base is None and (x * 2).base is None and x[[0, 1]].base is None and x.sum().base is None
+    view = x[1:]
+    assert view.base is x and view[1:].base is x and x.T.base is x and x.reshape(-1).base is x
+    assert x.astype(x.dtype, copy=False) is x and cp.ascontiguousarray(x) is x

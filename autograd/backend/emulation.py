@@ -81,15 +81,35 @@ def _host(value):
     return value
 
 
-def _device(value):
-    """Wrap NumPy results as device arrays; a NumPy scalar becomes a 0-d array, as in CuPy."""
+def _device(value, inputs=()):
+    """Wrap NumPy results as device arrays; a NumPy scalar becomes a 0-d array, as in CuPy.
+
+    A result that is an input's own buffer is that input (as `astype(copy=False)` gives
+    back the array itself); one that shares an input's memory is a view, whose `base` is
+    the array owning that memory, as in CuPy.
+    """
     if isinstance(value, numpy.ndarray):
+        for array in inputs:
+            if value is array._host:
+                return array
+        for array in inputs:
+            if numpy.may_share_memory(value, array._host):
+                return ndarray(value, base=array if array._base is None else array._base)
         return ndarray(value)
     if isinstance(value, numpy.generic):
         return ndarray(numpy.asarray(value))
     if type(value) in (tuple, list):
-        return type(value)(_device(v) for v in value)
+        return type(value)(_device(v, inputs) for v in value)
     return value
+
+
+def _arrays_in(values):
+    """The device arrays among `values` (looking into lists and tuples)."""
+    for value in values:
+        if type(value) is ndarray:
+            yield value
+        elif type(value) in (tuple, list):
+            yield from _arrays_in(value)
 
 
 def _count(name):
@@ -111,7 +131,7 @@ def _run(function, args, kwargs):
         _count(getattr(function, "__name__", str(function)))
     if out is not None and type(out) is ndarray and result is out._host:
         return out  # `out=` gives back the very array passed, as NumPy and CuPy do
-    return _device(result)
+    return _device(result, list(_arrays_in(args)))
 
 
 def _restore(host):  # pickling: device arrays travel as their host values
@@ -124,11 +144,12 @@ def _restore(host):  # pickling: device arrays travel as their host values
 class ndarray:
     """A CUDA array of the stand-in: NumPy values that NumPy code cannot reach implicitly."""
 
-    __slots__ = ("_host",)
+    __slots__ = ("_host", "_base")
     __hash__ = None  # arrays compare elementwise, so they cannot be dict keys
 
-    def __init__(self, host):
+    def __init__(self, host, base=None):
         self._host = host
+        self._base = base  # the device array whose memory this one views, or None if it owns its memory
 
     # -- what NumPy may and may not do with it
     def __array__(self, dtype=None, copy=None):
@@ -201,10 +222,11 @@ class ndarray:
     nbytes = property(lambda self: self._host.nbytes)
     strides = property(lambda self: self._host.strides)
     flags = property(lambda self: self._host.flags)
-    T = property(lambda self: ndarray(self._host.T))
-    mT = property(lambda self: ndarray(self._host.mT))
-    real = property(lambda self: ndarray(self._host.real))
-    imag = property(lambda self: ndarray(self._host.imag))
+    base = property(lambda self: self._base)
+    T = property(lambda self: _device(self._host.T, [self]))
+    mT = property(lambda self: _device(self._host.mT, [self]))
+    real = property(lambda self: _device(self._host.real, [self]))
+    imag = property(lambda self: _device(self._host.imag, [self]))
 
     def __len__(self):
         if self._host.ndim == 0:
