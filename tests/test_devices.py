@@ -56,8 +56,9 @@ MODULES = {
     "Flatten": (lambda: nn.Flatten(), lambda: [floats(2, 3, 2)], {}),
     "Identity": (lambda: nn.Identity(), lambda: [floats(2, 3)], {}),
     **{name: (getattr(nn, name), lambda: [floats(2, 3)], {})
-       for name in ("ReLU", "Sigmoid", "Tanh", "SELU", "GELU", "ELU", "LeakyReLU", "Softplus", "Softmax",
-                    "LogSoftmax")},
+       for name in ("ReLU", "Sigmoid", "Tanh", "SELU", "GELU", "ELU", "LeakyReLU", "Softplus")},
+    **{name: (lambda name=name: getattr(nn, name)(dim=-1), lambda: [floats(2, 3)], {})
+       for name in ("Softmax", "LogSoftmax")},
     "MSELoss": (nn.MSELoss, lambda: [floats(2, 3), Const(floats(2, 3))], {}),
     "BCELoss": (nn.BCELoss, lambda: [probabilities(2, 3).array, probabilities(2, 3)], {}),
     "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, lambda: [floats(2, 3), probabilities(2, 3)], {}),
@@ -68,23 +69,23 @@ MODULES = {
         lambda name=name, fused=fused: getattr(nn, name)(3, 4, fused=fused), lambda: [floats(2, 3)], {})
        for name in ("RNNCell", "LSTMCell", "GRUCell") for fused in (True, False)},
     **{f"{name}{'' if fused else '-composed'}": (
-        lambda name=name, fused=fused: getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, fused=fused),
+        lambda name=name, fused=fused: getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, batch_first=True, fused=fused),
         lambda: [floats(2, 5, 3)], {"lengths": [5, 3]})
        for name in ("RNN", "LSTM", "GRU") for fused in (True, False)},
     "DotAttention": (lambda: nn.DotAttention(scaled=True), lambda: [floats(2, 3, 4), floats(2, 5, 4)],
                      {"mask": numpy.array([[True] * 5, [True] * 3 + [False] * 2])}),
     "GeneralAttention": (lambda: nn.GeneralAttention(4, 6), lambda: [floats(2, 3, 4), floats(2, 5, 6)], {}),
     "AdditiveAttention": (lambda: nn.AdditiveAttention(4, 6, 5), lambda: [floats(2, 3, 4), floats(2, 5, 6)], {}),
-    "MultiHeadAttention": (lambda: nn.MultiHeadAttention(8, 2), lambda: [floats(2, 3, 8)] * 3,
+    "MultiHeadAttention": (lambda: nn.MultiHeadAttention(8, 2, batch_first=True), lambda: [floats(2, 3, 8)] * 3,
                            {"key_padding_mask": numpy.array([[False] * 3, [False, False, True]])}),
     "PositionalEncoding": (lambda: nn.PositionalEncoding(8, dropout=0.1), lambda: [floats(2, 3, 8)], {}),
-    "TransformerEncoderLayer": (lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16),
+    "TransformerEncoderLayer": (lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True),
                                 lambda: [floats(2, 3, 8)], {}),
-    "TransformerDecoderLayer": (lambda: nn.TransformerDecoderLayer(8, 2, dim_feedforward=16),
+    "TransformerDecoderLayer": (lambda: nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True),
                                 lambda: [floats(2, 3, 8), floats(2, 4, 8)], {"tgt_is_causal": True}),
-    "TransformerEncoder": (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2,
+    "TransformerEncoder": (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True), 2,
                                                          norm=nn.LayerNorm(8)), lambda: [floats(2, 3, 8)], {}),
-    "TransformerDecoder": (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, dim_feedforward=16), 2),
+    "TransformerDecoder": (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True), 2),
                            lambda: [floats(2, 3, 8), floats(2, 4, 8)], {}),
     "TransformerSeq2Seq": (lambda: nn.TransformerSeq2Seq(9, 9, d_model=8, nhead=2, dim_feedforward=16),
                            lambda: [ids(2, 4, high=9), ids(2, 3, high=9)], {"src_lengths": [4, 2]}),
@@ -311,7 +312,7 @@ def test_a_mixed_device_op_raises_device_error_naming_both_devices():
     with pytest.raises(autograd.DeviceError, match=r"cpu, cuda"):
         layer(on_cpu.reshape(1, 2))
     with pytest.raises(autograd.DeviceError, match=r"cpu, cuda"):
-        nn.LSTM(2, 3).to("cuda")(on_cpu.reshape(1, 1, 2))
+        nn.LSTM(2, 3, batch_first=True).to("cuda")(on_cpu.reshape(1, 1, 2))
 
 
 def test_device_of_tensors_and_round_trip():

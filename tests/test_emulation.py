@@ -235,7 +235,7 @@ def test_backend_helpers_under_emulation():
     before = emulation.launches()
     from autograd import nn
 
-    layer = nn.LSTM(3, 4).to("cuda")
+    layer = nn.LSTM(3, 4, batch_first=True).to("cuda")
     layer(autograd.randn(2, 5, 3, device="cuda"))
     assert emulation.launches() > before
 

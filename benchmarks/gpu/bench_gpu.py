@@ -288,7 +288,7 @@ def bench_launches(args):
     V, D, H, B, T = LSTM_SIZES[args.size]
     torch, device = torch_device()
     autograd.manual_seed(0)
-    layer = nn.LSTM(D, H).to("cuda")
+    layer = nn.LSTM(D, H, batch_first=True).to("cuda")
     result = {"benchmark": "launches", "settings": dict(D=D, H=H, B=B, T=T), "emulated": EMULATED,
               "counted_with": "stand-in operations" if EMULATED else "torch.profiler CUDA kernel events"}
     for steps in (1, T):
