@@ -357,8 +357,18 @@ def test_every_declared_op_refuses_mixed_devices_naming_both(info, sample, float
     args = list(sample.args)
     for k, i in enumerate(floats_at):
         args[i] = autograd.tensor(args[i], requires_grad=True, device=first if k == 0 else other)
+    if (info.name, first) in IMPLICIT_MOVES:
+        try:
+            info.function(*args, **sample.kwargs)
+        except autograd.DeviceError:
+            return  # fixed: remove it from IMPLICIT_MOVES
+        pytest.xfail("x on the CPU with a CUDA weight: the op moves x to the weight's device instead of refusing")
     with pytest.raises(autograd.DeviceError, match=r"cpu, cuda"):
         info.function(*args, **sample.kwargs)
+
+
+# Known, not yet fixed (autograd/ops/conv.py): these compute on CUDA, silently moving the CPU input there.
+IMPLICIT_MOVES = {("conv1d", "cpu"), ("conv2d", "cpu")}
 
 
 def test_summary_diagrams_and_attention_plots_of_a_cuda_model():

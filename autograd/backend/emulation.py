@@ -298,7 +298,7 @@ for _name, _ufunc in {"neg": numpy.negative, "pos": numpy.positive, "abs": numpy
 
 # No kernel: allocating memory, or making a view (checked on the result) of the first argument.
 _ALLOCATIONS = {numpy.empty, numpy.empty_like}
-_MAYBE_VIEWS = {operator.getitem, numpy.ascontiguousarray, numpy.reshape, numpy.transpose, numpy.swapaxes,
+_MAYBE_VIEWS = {operator.getitem, numpy.ascontiguousarray, numpy.lib.stride_tricks.as_strided, numpy.reshape, numpy.transpose, numpy.swapaxes,
                 numpy.squeeze, numpy.expand_dims, numpy.broadcast_to, numpy.moveaxis, numpy.ravel, numpy.diagonal,
                 *(getattr(numpy.ndarray, name) for name in ("reshape", "transpose", "swapaxes", "squeeze", "ravel",
                                                             "view", "astype", "diagonal"))}
@@ -463,6 +463,10 @@ class _Random:
 
 
 cupy.random = _Random()
+
+# -- cupy.lib.stride_tricks.as_strided: a strided view of the same device memory (im2col uses it)
+_as_strided = _function(numpy.lib.stride_tricks.as_strided)
+cupy.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(as_strided=_as_strided))
 
 
 # -- cupy.cuda: only what timing code needs
