@@ -348,7 +348,7 @@ def test_numpy_kernels_match_the_equations():
 @pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
 def test_cuda_kernels_match_cpu(name):
     """The fused CUDA kernels give the CPU results, forward and backward."""
-    layer = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, dtype="float64")
+    layer = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, batch_first=True, dtype="float64")
     x = numpy.random.default_rng(12).normal(size=(2, 5, 3))
     results = []
     for device in ("cpu", "cuda"):

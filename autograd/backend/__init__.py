@@ -8,15 +8,28 @@ ops never test for a device themselves:
 
 `namespace(array)` gives the module plus the few functions that backward
 formulas need and NumPy lacks (sigmoid, softmax, add_at, permute, erf).
+
+With AUTOGRAD_EMULATE_CUDA=1 in the environment when autograd is imported,
+`cupy` and `cupyx` below are the strict CPU stand-in of `emulation.py`
+instead of the real ones, for testing the CUDA paths without a GPU.
 """
+import os
+
 import numpy
 
 from ..errors import DeviceError, DTypeError
 
-try:  # CuPy is an optional extra; importing it works even without a GPU.
-    import cupy
-except ImportError:  # pragma: no cover - depends on the machine
-    cupy = None
+# Read once: switching devices' meaning while arrays exist would mix the two kinds.
+EMULATED_CUDA = os.environ.get("AUTOGRAD_EMULATE_CUDA", "") == "1"
+
+if EMULATED_CUDA:
+    from .emulation import cupy, cupyx
+else:
+    try:  # CuPy is an optional extra; importing it works even without a GPU.
+        import cupy
+    except ImportError:  # pragma: no cover - depends on the machine
+        cupy = None
+    cupyx = None  # imported on first use: cupyx.scipy pulls in much more than cupy
 
 _DEFAULT_DTYPE = [numpy.dtype(numpy.float32)]
 
@@ -37,6 +50,8 @@ def cuda_available():
     """True when CuPy is installed and can reach a GPU."""
     if cupy is None:
         return False
+    if EMULATED_CUDA:
+        return True
     try:
         return bool(cupy.is_available())
     except Exception:  # a broken CUDA install must not break the CPU path
@@ -98,13 +113,14 @@ def as_array(data, dtype=None, device=None, copy=False):
     return to_device(array, device)
 
 
-def scatter_add(shape, index, values, xp=numpy):
+def scatter_add(shape, index, values, xp=None):
     """zeros(shape) with `values` added at `index`; repeated indices accumulate.
 
     The gradient of `x[index]`. For the common embedding case (one integer
     array on axis 0) the rows are added through flattened 1-D indices, which
     is several times faster than `np.add.at` on 2-D rows (see PERFORMANCE.md).
     """
+    xp = get_array_module(values) if xp is None else xp  # the device of `values`, unless told
     out = xp.zeros(shape, dtype=values.dtype)
     add_at = xp.add.at if xp is numpy else cupyx_scatter_add()
     if _is_row_lookup(index, xp) and len(shape) >= 1:
@@ -121,19 +137,29 @@ def _is_row_lookup(index, xp):
     return isinstance(index, xp.ndarray) and index.dtype.kind in "iu" and index.ndim >= 1
 
 
-def cupyx_scatter_add():
-    import cupyx  # the GPU scatter-add lives in cupyx, not cupy
+def _cupyx():
+    """cupyx (CuPy's extras: scatter_add, scipy.special), or the stand-in's."""
+    if cupyx is not None:
+        return cupyx
+    import importlib
 
-    return cupyx.scatter_add
+    importlib.import_module("cupyx.scipy.special")  # a submodule: imported for its attribute
+    return importlib.import_module("cupyx")
+
+
+def cupyx_scatter_add():
+    return _cupyx().scatter_add  # the GPU scatter-add lives in cupyx, not cupy
 
 
 def erf(x):
     """Elementwise error function (SciPy's when present, else math.erf element by element)."""
-    xp = get_array_module(x)
-    if xp is not numpy:
-        import cupyx.scipy.special
+    if is_cupy_array(x):
+        return _cupyx().scipy.special.erf(x)
+    return numpy_erf(x)
 
-        return cupyx.scipy.special.erf(x)
+
+def numpy_erf(x):
+    """erf of a NumPy array."""
     try:
         from scipy.special import erf as scipy_erf
 

@@ -168,6 +168,69 @@ _KERNEL_SOURCES = {
         dh_prev_direct = dh * z;
         """),
 }
+
+
+# ---------------------------------------------------------------- the kernels' NumPy twins
+#
+# The CPU stand-in for CuPy (emulation.py, AUTOGRAD_EMULATE_CUDA=1) cannot run CUDA C,
+# so each kernel above has a twin here, called with the kernel's own arguments (NumPy
+# values; outputs filled in place) and computing what its C source says, formula for
+# formula (σ as 1/(1+e^-x), as in the kernel). Change a kernel, change its twin:
+# tests/test_emulation.py checks each twin against the same step composed of autograd ops.
+# `raw` arrays arrive C-contiguous (the stand-in checks), so reshaping them gives views.
+
+
+def _sigmoid(a):
+    with numpy.errstate(over="ignore"):  # e^-a overflows to inf for very negative a: σ is then 0, as in C
+        return 1 / (1 + numpy.exp(-a))
+
+
+def _twin_lstm_forward(gates, c_prev, H, act, c, tanh_c, h):
+    g, a = gates.reshape(-1, 4, H), act.reshape(-1, 4, H)  # [b, k, j] is flat b*4*H + k*H + j
+    a[:, 0], a[:, 1] = _sigmoid(g[:, 0]), _sigmoid(g[:, 1])
+    a[:, 2], a[:, 3] = numpy.tanh(g[:, 2]), _sigmoid(g[:, 3])
+    c[...] = a[:, 1] * c_prev + a[:, 0] * a[:, 2]
+    tanh_c[...] = numpy.tanh(c)
+    h[...] = a[:, 3] * tanh_c
+
+
+def _twin_lstm_backward(act, c_prev, tanh_c, dh, dc, H, d_gates, dc_prev):
+    a, d = act.reshape(-1, 4, H), d_gates.reshape(-1, 4, H)
+    gi, gf, gg, go = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+    dc_total = dc + dh * go * (1 - tanh_c * tanh_c)
+    d[:, 0] = dc_total * gg * gi * (1 - gi)
+    d[:, 1] = dc_total * c_prev * gf * (1 - gf)
+    d[:, 2] = dc_total * gi * (1 - gg * gg)
+    d[:, 3] = dh * tanh_c * go * (1 - go)
+    dc_prev[...] = dc_total * gf
+
+
+def _twin_gru_forward(gates_x, gates_h, h_prev, H, act, h):
+    gx, gh, a = gates_x.reshape(-1, 3, H), gates_h.reshape(-1, 3, H), act.reshape(-1, 3, H)
+    r = _sigmoid(gx[:, 0] + gh[:, 0])
+    z = _sigmoid(gx[:, 1] + gh[:, 1])
+    n = numpy.tanh(gx[:, 2] + r * gh[:, 2])
+    a[:, 0], a[:, 1], a[:, 2] = r, z, n
+    h[...] = n + z * (h_prev - n)
+
+
+def _twin_gru_backward(act, hidden_n, h_prev, dh, H, d_gates_x, d_gates_h, dh_prev_direct):
+    a = act.reshape(-1, 3, H)
+    dx, dhh = d_gates_x.reshape(-1, 3, H), d_gates_h.reshape(-1, 3, H)
+    r, z, n = a[:, 0], a[:, 1], a[:, 2]
+    hn = hidden_n.reshape(-1)[:h_prev.size].reshape(h_prev.shape)  # the kernel reads hidden_n[i], i flat over (B, H)
+    dn = dh * (1 - z) * (1 - n * n)
+    dr = dn * hn * r * (1 - r)
+    dz = dh * (h_prev - n) * z * (1 - z)
+    dx[:, 0], dx[:, 1], dx[:, 2] = dr, dz, dn
+    dhh[:, 0], dhh[:, 1], dhh[:, 2] = dr, dz, dn * r
+    dh_prev_direct[...] = dh * z
+
+
+NUMPY_TWINS = {"lstm_forward": _twin_lstm_forward, "lstm_backward": _twin_lstm_backward,
+               "gru_forward": _twin_gru_forward, "gru_backward": _twin_gru_backward}
+
+
 def _lstm_forward_cuda(gates, c_prev):
     hidden = c_prev.shape[-1]
     act = cupy.empty_like(gates)

@@ -58,6 +58,11 @@ def _ids(x):
     return x.data if isinstance(x, Tensor) else backend.as_array(x) if not hasattr(x, "shape") else x
 
 
+def _source_mask(src, src_lengths):
+    """(B, S) bool, True at real source positions, on the device of `src` (beam search indexes it there)."""
+    return lengths_to_mask(backend.to_device(_ids(src_lengths), backend.device_of(src)), src.shape[1])
+
+
 def _rnn(cell, input_size, hidden_size, num_layers, bidirectional=False, dropout=0.0):
     layers = {"lstm": LSTM, "gru": GRU}
     if cell not in layers:
@@ -460,7 +465,7 @@ class Seq2Seq(EncoderDecoder):
             decoder_state = (h, zeros_like(c))
         cache = {"state": decoder_state, "memory": outputs}
         if self.attends:
-            cache["mask"] = None if src_lengths is None else lengths_to_mask(_ids(src_lengths), src.shape[1])
+            cache["mask"] = None if src_lengths is None else _source_mask(src, src_lengths)
         elif self.decoder.peeky:
             cache["context"] = self.encoder.summary(state)
         return cache

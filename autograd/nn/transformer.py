@@ -32,7 +32,7 @@ from .attention import MultiheadAttention, lengths_to_mask
 from .embedding import Embedding
 from .layers import Dropout, LayerNorm, Linear, activation as activation_module
 from .module import Module, ModuleList
-from .seq2seq import EncoderDecoder, _ids
+from .seq2seq import EncoderDecoder, _ids, _source_mask
 
 __all__ = ["PositionalEncoding", "TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerDecoder", "TransformerSeq2Seq", "generate_square_subsequent_mask",
@@ -259,7 +259,7 @@ class TransformerSeq2Seq(EncoderDecoder):
 
     def start(self, src, src_lengths=None):
         src = _ids(src)
-        padding = None if src_lengths is None else ~lengths_to_mask(_ids(src_lengths), src.shape[1])
+        padding = None if src_lengths is None else ~_source_mask(src, src_lengths)
         memory = self.encoder(self._embed(self.source_embedding, src), src_key_padding_mask=padding)
         return {"memory": memory, "padding": padding}
 

@@ -388,6 +388,9 @@ class Clip(Function):
         self.low, self.high = low, high
 
     def forward(self, x):
+        # array bounds are constants: they go where x is (a NumPy bound cannot meet a CuPy x)
+        self.low, self.high = (backend.to_device(b, backend.device_of(x)) if isinstance(b, numpy.ndarray) else b
+                               for b in (self.low, self.high))
         inside = numpy.True_
         if self.low is not None:
             inside = inside & (x >= self.low)

@@ -117,6 +117,7 @@ class Optimizer:
                 if p.grad is None or not p.requires_grad:
                     continue
                 state = self.state.setdefault(p, {})
+                _follow_device(state, p.data)
                 self.update(p.data, p.grad.data, state, group)
                 p.record_write()   # an in-place update: a graph that used p's old value will refuse backward
 
@@ -263,3 +264,11 @@ def _describe(value):
 def _decayed(grad, param, weight_decay):
     """The gradient with L2 weight decay added (weight_decay * param); `grad` itself when it is 0."""
     return grad + weight_decay * param if weight_decay else grad
+
+
+def _follow_device(state, param):
+    """Move a parameter's state arrays to its device: the model may have moved since the last step."""
+    device = backend.device_of(param)
+    for name, value in state.items():
+        if hasattr(value, "shape") and backend.device_of(value) != device:
+            state[name] = backend.to_device(value, device)

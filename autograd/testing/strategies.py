@@ -11,6 +11,9 @@ Test your own op in a few lines:
 Values are float64 (what gradcheck needs) and drawn from a range you choose,
 so an op is only checked where it is differentiable. Requires `hypothesis`
 (the `test` extra).
+
+To test the CUDA path of your op without a GPU, run the tests under the CPU
+stand-in for CuPy: `AUTOGRAD_EMULATE_CUDA=1 pytest -m cuda` (autograd/backend/emulation.py).
 """
 import numpy
 from hypothesis import strategies as st
