@@ -367,8 +367,8 @@ def test_every_declared_op_refuses_mixed_devices_naming_both(info, sample, float
         info.function(*args, **sample.kwargs)
 
 
-# Known, not yet fixed (autograd/ops/conv.py): these compute on CUDA, silently moving the CPU input there.
-IMPLICIT_MOVES = {("conv1d", "cpu"), ("conv2d", "cpu")}
+# Ops known to move an input to another device instead of refusing (none now: conv checks devices first).
+IMPLICIT_MOVES = set()
 
 
 def test_summary_diagrams_and_attention_plots_of_a_cuda_model():

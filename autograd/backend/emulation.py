@@ -273,7 +273,7 @@ def _inplace(ufunc):
 
 
 for _name in ("astype", "reshape", "transpose", "swapaxes", "squeeze", "ravel", "flatten", "copy", "view",
-              "sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "cumsum", "any", "all",
+              "sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "cumsum", "cumprod", "any", "all",
               "clip", "dot", "round", "fill", "nonzero", "repeat", "take", "sort", "argsort", "conj",
               "diagonal", "trace"):
     setattr(ndarray, _name, _method(_name))
@@ -349,7 +349,7 @@ _FUNCTION_NAMES = """empty_like zeros_like ones_like full_like copy diag diagona
     count_nonzero clip isclose allclose array_equal nan_to_num around round nanmax nanmin nansum nanmean
     interp histogram digitize meshgrid indices unravel_index ravel_multi_index tri shape ndim size
     result_type can_cast real imag conj angle sinc i0 fix put place select choose compress extract
-    polyval triu_indices tril_indices diag_indices fill_diagonal""".split()
+    polyval triu_indices tril_indices diag_indices fill_diagonal ix_""".split()
 _CREATION_NAMES = "empty zeros ones full arange linspace logspace eye identity".split()  # no array input
 _ALIASES = """dtype float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 intp uintp int_
     bool_ complex64 complex128 number integer signedinteger unsignedinteger floating complexfloating inexact

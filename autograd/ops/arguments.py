@@ -5,7 +5,8 @@ both spellings is refused, so nothing is silently dropped.
 
     >>> dim, keepdim = resolve("sum", dim, axis, keepdim, keepdims)
 """
-from ..errors import ArgumentError
+from .. import backend
+from ..errors import ArgumentError, DeviceError
 
 
 def alias(op, name, value, alias_name, alias_value, default=None):
@@ -47,3 +48,11 @@ def normalize_dim(op, dim, ndim, what="dim"):
         raise AxisError(f"{op}: {what}={dim} is out of range for a tensor of {ndim} dims "
                                    f"(expected {-size} to {size - 1})")
     return dim % size
+
+
+def same_device(op, *values):
+    """Refuse tensors on different devices (for ops that would otherwise move one silently)."""
+    devices = sorted({backend.device_of(v.data) for v in values if hasattr(v, "creator")})
+    if len(devices) > 1:
+        raise DeviceError(f"{op}: inputs are on different devices ({', '.join(devices)}); "
+                          f"move them with .to(device) first")

@@ -26,6 +26,7 @@ import numpy
 
 from ..errors import ShapeError, ArgumentError
 from ..graph import Function
+from .arguments import same_device
 from .registry import declare, Sample, ErrorInput, uniform
 from .shape import reshape
 
@@ -409,6 +410,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> y = autograd.conv2d(autograd.randn(8, 3, 28, 28), autograd.randn(16, 3, 3, 3), padding=1)
     >>> y.shape                                            # (8, 16, 28, 28)
     """
+    same_device("conv2d", input, weight, bias)
     return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -417,6 +419,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     >>> autograd.conv1d(autograd.randn(4, 2, 50), autograd.randn(8, 2, 3), dilation=2).shape   # (4, 8, 46)
     """
+    same_device("conv1d", input, weight, bias)
     return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -429,6 +432,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> autograd.conv_transpose2d(autograd.randn(1, 4, 7, 7), autograd.randn(4, 2, 2, 2), stride=2).shape
     (1, 2, 14, 14)
     """
+    same_device("conv_transpose2d", input, weight, bias)
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
@@ -438,6 +442,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     >>> autograd.conv_transpose1d(autograd.randn(1, 4, 10), autograd.randn(4, 2, 3), stride=2).shape   # (1, 2, 21)
     """
+    same_device("conv_transpose1d", input, weight, bias)
     return _transposed("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 

@@ -14,7 +14,7 @@ import numpy
 from .. import backend, return_types
 from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
-from .arguments import normalize_dim
+from .arguments import normalize_dim, same_device
 from .elementwise import mul, where
 from .reduce import _array_like, sum as reduce_sum
 from .registry import REGISTRY, declare, uniform, distinct, Sample, error_cases
@@ -95,6 +95,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
         src = value
     if src is None:
         raise ArgumentError("scatter: give src (a tensor or a number) or value=")
+    same_device("scatter", x, index, src)
     d = normalize_dim("scatter", dim, x.ndim)
     positions = _along_dim_index("scatter", x, d, index)
     return SetItem(positions)(x, _source("scatter", src, index, x))
@@ -106,6 +107,7 @@ def scatter_add(input, dim, index, src):  # noqa: A002
     >>> autograd.scatter_add(autograd.zeros(3), 0, autograd.tensor([0, 0, 2]), autograd.ones(3))   # [2, 0, 1]
     """
     x = _array_like(input)
+    same_device("scatter_add", x, index, src)
     d = normalize_dim("scatter_add", dim, x.ndim)
     positions = _along_dim_index("scatter_add", x, d, index)
     return x + add_at(tuple(x.shape), positions, _source("scatter_add", src, index, x))

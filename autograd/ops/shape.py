@@ -23,7 +23,7 @@ from .reduce import _array_like
 from .checks import check_axis
 from .registry import REGISTRY, declare, uniform, Sample, ErrorInput, error_cases
 from . import arguments
-from .arguments import normalize_dim
+from .arguments import normalize_dim, same_device
 
 
 __all__ = ["reshape", "permute", "transpose", "t", "swapaxes", "broadcast_to", "expand", "squeeze", "unsqueeze",
@@ -836,6 +836,7 @@ def meshgrid(*tensors, indexing=None):
     if indexing not in ("ij", "xy"):
         raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', not {indexing!r}")
     vectors = [reshape(_array_like(v), (-1,)) for v in tensors]
+    same_device("meshgrid", *vectors)
     sizes = [v.shape[0] for v in vectors]
     if indexing == "xy" and len(vectors) >= 2:
         sizes[0], sizes[1] = sizes[1], sizes[0]
