@@ -196,6 +196,7 @@ def test_a_rank_that_raises_stops_every_rank_quickly_and_names_itself():
 
 
 @pytest.mark.cuda
+@pytest.mark.real_gpu
 def test_nccl_one_rank_communicator_reduces_broadcasts_and_gathers_cupy_arrays():
     if not autograd.cuda_available():
         pytest.skip("needs a CUDA GPU")
@@ -216,6 +217,7 @@ def test_nccl_one_rank_communicator_reduces_broadcasts_and_gathers_cupy_arrays()
 
 
 @pytest.mark.cuda
+@pytest.mark.real_gpu
 def test_gradient_buckets_of_cuda_parameters_go_through_nccl():
     if not autograd.cuda_available():
         pytest.skip("needs a CUDA GPU")

@@ -88,7 +88,7 @@ def cases(info, devices=("cpu",), seed=1234):
             case("no_grad", bind(check_no_grad), sample, label)
             if info.differentiable:
                 case("frees_saved", bind(check_frees_saved), sample, label)
-            if info.inplace is not None:
+            if info.inplace is not None and _writable_in_place(sample):
                 case("inplace", bind(check_inplace), sample, label)
         if info.shaped is not None and info.arity >= 2:
             case("broadcasting", lambda d=device: check_broadcasting(info, d))
@@ -221,6 +221,19 @@ def _nodes_reachable_from(output):
         nodes.append(node)
         stack.extend(x.creator for x in node.inputs if isinstance(x, Tensor))
     return nodes
+
+
+def _writable_in_place(sample):
+    """Can this sample's result be written into its first argument? (a float array that the other array
+    arguments broadcast to; e.g. `2.0 ** x` or `(3,) + (2, 3)` cannot)."""
+    first = sample.args[0] if sample.args else None
+    if not (isinstance(first, numpy.ndarray) and first.dtype.kind == "f"):
+        return False
+    shapes = [a.shape for a in sample.args if isinstance(a, numpy.ndarray)]
+    try:
+        return numpy.broadcast_shapes(*shapes) == first.shape
+    except ValueError:
+        return False
 
 
 def check_inplace(info, sample, device):
