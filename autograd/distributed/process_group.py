@@ -17,6 +17,7 @@ the launcher kill every process and exit non-zero.
 """
 import os
 import sys
+import time
 
 from ..errors import DistributedError, missing_extra
 
@@ -101,10 +102,11 @@ def _install_abort_on_exception():
     _world.previous_excepthook = sys.excepthook
 
     def abort_on_exception(kind, value, traceback):
-        _world.previous_excepthook(kind, value, traceback)   # the usual traceback first
         sys.stderr.write(f"autograd.distributed: rank {_world.rank} of {_world.size} raised "
                          f"{kind.__name__}; aborting all ranks (MPI_Abort)\n")
+        _world.previous_excepthook(kind, value, traceback)   # then the usual traceback
         sys.stderr.flush()
+        time.sleep(0.2)   # let mpirun forward what this rank printed before the abort tears the job down
         import_mpi().COMM_WORLD.Abort(1)
 
     sys.excepthook = abort_on_exception
