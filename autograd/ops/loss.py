@@ -384,18 +384,23 @@ class BinaryCrossEntropyWithLogits(Function):
         return grad_x, grad_target, grad_pos_weight
 
 
+def _broadcasting_to(op, name, value, input):  # noqa: A002
+    """`value` (a weight) if it broadcasts to the input's shape, else ShapeError naming both shapes."""
+    try:
+        fits = numpy.broadcast_shapes(tuple(value.shape), tuple(input.shape)) == tuple(input.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{op}: {name} of shape {tuple(value.shape)} does not broadcast to the input of shape "
+                         f"{tuple(input.shape)}")
+    return value
+
+
 def _weighted(op, losses_of, input, weight, reduction):  # noqa: A002
     """A pointwise loss times an elementwise `weight` (broadcast to the input), then reduced."""
     if weight is None:
         return losses_of(reduction)
-    weight = _as_constant_like(weight, input)
-    try:
-        fits = numpy.broadcast_shapes(tuple(weight.shape), tuple(input.shape)) == tuple(input.shape)
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ShapeError(f"{op}: weight of shape {tuple(weight.shape)} does not broadcast to the input of shape "
-                         f"{tuple(input.shape)}")
+    weight = _broadcasting_to(op, "weight", _as_constant_like(weight, input), input)
     losses = losses_of("none") * weight
     return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.mean()
 
@@ -432,14 +437,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     target = _as_constant_like(target, x)
     _check_same_shape("binary_cross_entropy_with_logits", x, target)
     if pos_weight is not None:
-        pos_weight = _as_constant_like(pos_weight, x)
-        try:
-            fits = numpy.broadcast_shapes(tuple(pos_weight.shape), tuple(x.shape)) == tuple(x.shape)
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ShapeError(f"binary_cross_entropy_with_logits: pos_weight of shape {tuple(pos_weight.shape)} "
-                             f"does not broadcast to the input of shape {tuple(x.shape)}")
+        pos_weight = _broadcasting_to("binary_cross_entropy_with_logits", "pos_weight",
+                                      _as_constant_like(pos_weight, x), x)
     return _weighted("binary_cross_entropy_with_logits",
                      lambda r: BinaryCrossEntropyWithLogits(r)(x, target, pos_weight), x, weight, reduction)
 

@@ -276,15 +276,19 @@ def check_broadcasting(info, device):
     n = len(BROADCAST_FORMS)
     for j in range(n):
         shapes = tuple(BROADCAST_FORMS[(i + j) % n] for i in range(info.arity))
-        sample = info.shaped(rng, *shapes)
-        try:
-            if info.reference is not None:
-                _assert_forward(info, sample, device)
-            if info.differentiable:
-                gradcheck(_call(info, sample), make_inputs(sample, device), atol=info.atol, rtol=info.rtol)
-        except Exception as error:  # noqa: BLE001 - say which shapes, keep the cause
-            raise AssertionError(f"with input shapes {' and '.join(map(str, shapes))}: "
-                                 f"{type(error).__name__}: {error}") from error
+        _forward_and_gradcheck(info, info.shaped(rng, *shapes), device, "input shapes", shapes)
+
+
+def _forward_and_gradcheck(info, sample, device, what, shapes):
+    """Forward against the reference and gradcheck on one shaped sample; a failure names the shapes."""
+    try:
+        if info.reference is not None:
+            _assert_forward(info, sample, device)
+        if info.differentiable:
+            gradcheck(_call(info, sample), make_inputs(sample, device), atol=info.atol, rtol=info.rtol)
+    except Exception as error:  # noqa: BLE001 - say which shapes, keep the cause
+        raise AssertionError(f"with {what} {' and '.join(map(str, shapes))}: "
+                             f"{type(error).__name__}: {error}") from error
 
 
 def check_drawn_shapes(info, device):
@@ -301,15 +305,7 @@ def check_drawn_shapes(info, device):
         shape = data.draw(shapes() if info.arity == 1 else broadcastable_shapes(info.arity), label="shapes")
         shape = (shape,) if info.arity == 1 else tuple(shape)
         rng = numpy.random.default_rng(data.draw(st.integers(0, 2 ** 16), label="seed"))
-        sample = info.shaped(rng, *shape)
-        try:
-            if info.reference is not None:
-                _assert_forward(info, sample, device)
-            if info.differentiable:
-                gradcheck(_call(info, sample), make_inputs(sample, device), atol=info.atol, rtol=info.rtol)
-        except Exception as error:  # noqa: BLE001 - say which shapes, keep the cause
-            raise AssertionError(f"with drawn input shapes {' and '.join(map(str, shape))}: "
-                                 f"{type(error).__name__}: {error}") from error
+        _forward_and_gradcheck(info, info.shaped(rng, *shape), device, "drawn input shapes", shape)
 
     drawn()
 
