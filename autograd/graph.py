@@ -43,6 +43,25 @@ last_write = [-1]   # the clock at the latest in-place write anywhere (backward 
 # ---------------------------------------------------------------- nodes
 
 
+class _SavedTensors:
+    """`Function.saved_tensors` where forward saved nothing: an empty tuple, or, once the node was
+    released after backward, the error saying why (a non-data descriptor: the attribute that
+    `save_for_backward` sets on the node takes precedence over it).
+
+    Under create_graph=True a saved input or output is, during backward, that very tensor, so that
+    second derivatives flow through it; anything else saved (a mask, say) is a constant. An op whose
+    backward needs a derived value to be differentiable recomputes it from inputs and outputs with
+    `self.xp`.
+    """
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        if node._released:
+            raise GraphError(_FREED_MESSAGE.format(name=node.name))
+        return ()
+
+
 class Function:
     """Base class of every op: subclass it to define a differentiable operation.
 
@@ -67,14 +86,17 @@ class Function:
     forward unchanged and get no gradient. Settings go to `__init__`.
     """
 
-    inputs = ()            # the arguments of the call (tensors and constants)
-    sequence_nr = -1       # creation order; larger means created later
-    needs_input_grad = ()  # per input: does it want a gradient?
+    # Set when the call is recorded (slots: the engine's code reads them on nodes of every op class, where
+    # Python cannot specialise a dictionary lookup to one class; a slot is found faster):
+    #   inputs            the arguments of the call (tensors and constants)
+    #   needs_input_grad  per input: does it want a gradient?
+    #   sequence_nr       creation order; larger means created later
+    #   _outputs          weak references to the output tensors
+    #   _released         True once backward has freed what the node saved
+    __slots__ = ("inputs", "needs_input_grad", "sequence_nr", "_outputs", "_released", "__dict__", "__weakref__")
     xp = numpy_namespace   # the array namespace: set from the inputs before forward, by the engine before backward
     formula = None         # the local derivative, shown in backward diagrams
     _saved = ()
-    _outputs = ()          # weak references to the output tensors
-    _released = False
     _create_graph = False
     _output_hooks = None   # {output index: [hook, ...]} for hooks on non-leaf tensors
     _retained = None       # {output index: weakref to a tensor that retains its grad}
@@ -95,22 +117,12 @@ class Function:
     # ---- saving what backward needs
     def save_for_backward(self, *arrays):
         """Keep arrays for backward; freed after backward unless retain_graph=True."""
-        self._saved = arrays
+        # Two names for one tuple: `_saved` is the engine's (always arrays); `saved_tensors` is what
+        # backward reads, a plain attribute so the hottest read of backward costs no call. Under
+        # create_graph=True the engine puts graph tensors there for the duration of the backward call.
+        self._saved = self.saved_tensors = arrays
 
-    @property
-    def saved_tensors(self):
-        """What forward saved: arrays, or under create_graph=True, tensors in the graph.
-
-        In create_graph mode a saved input or output becomes that very tensor
-        so that second derivatives flow through it; anything else saved (a mask,
-        say) is a constant. An op whose backward needs a derived value to be
-        differentiable must recompute it from inputs and outputs with `self.xp`.
-        """
-        if self._released:
-            raise GraphError(_FREED_MESSAGE.format(name=self.name))
-        if not self._create_graph:
-            return self._saved
-        return tuple(self._as_graph_tensor(a) for a in self._saved)
+    saved_tensors = _SavedTensors()   # answers only when nothing was saved, or after release
 
     @property
     def saved_arrays(self):
@@ -136,7 +148,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 data = a.data
-                if type(data) is not numpy.ndarray:  # CuPy (or its stand-in): its namespace
+                if type(data) is not _ndarray:  # CuPy (or its stand-in): its namespace
                     self.xp = backend.namespace(data)
                 arrays.append(data)
                 needs_grad.append(a.requires_grad)
@@ -151,19 +163,20 @@ class Function:
             raise _explain_failure(self, args, error) from error
 
         single = type(outputs) is not tuple
-        if single and type(outputs) is not numpy.ndarray:
+        if single and type(outputs) is not _ndarray:
             outputs = self._output_as_array(outputs)
 
         if not (True in needs_grad and is_grad_enabled()):
-            self._saved = ()  # no backward will run: drop what forward saved
+            self._saved = self.saved_tensors = ()  # no backward will run: drop what forward saved
             if single:
                 return Tensor._from_op(outputs, None, 0)
             return tuple([Tensor._from_op(y, None, 0) for y in outputs])
 
         # Record the node: inputs strongly, outputs weakly (no cycle with the outputs).
         self.inputs = args
-        self.needs_input_grad = needs_grad
+        self.needs_input_grad = _NEEDS_INPUT_GRAD.get(tuple(needs_grad)) or tuple(needs_grad)
         self.sequence_nr = next(clock)
+        self._released = False
         if anomaly.enabled:
             self._trace = anomaly.creation_trace()
         if single:   # Tensor._from_op, inlined: this is the hottest line of the library
@@ -184,7 +197,7 @@ class Function:
         if backend.is_cupy_array(output):
             return output
         array = backend.get_array_module(output).asarray(output)
-        self._saved = tuple(array if a is output else a for a in self._saved)
+        self._saved = self.saved_tensors = tuple(array if a is output else a for a in self._saved)
         return array
 
     @classmethod
@@ -194,13 +207,23 @@ class Function:
 
     def release(self):
         """Free what backward needed; the node can no longer run backward."""
+        if self._saved:
+            del self.saved_tensors   # reading it now raises the freed-graph error
         self._saved = ()
         self._released = True
-        # Keep the graph's structure (for diagrams) but not the intermediate values.
-        self.inputs = tuple(map(_describe, self.inputs))
+        # Keep the graph's structure (for diagrams) but not the intermediate values: an input made by
+        # another op becomes its description (shape, dtype, name, creator, output index); leaves and
+        # constants stay. Written out, not a call per input: this runs for every node.
+        described = []
+        for x in self.inputs:
+            if x.__class__ is Tensor and x.creator is not None:
+                data = x.data
+                x = tuple.__new__(TensorDescription, (data.shape, data.dtype, x.name, x.creator, x.output_index))
+            described.append(x)
+        self.inputs = tuple(described)
 
     def __repr__(self):
-        return f"<{self.name} node #{self.sequence_nr}>"
+        return f"<{self.name} node #{getattr(self, 'sequence_nr', '-')}>"   # (a node never called has none)
 
 
 _FREED_MESSAGE = ("Trying to backward through the graph a second time: the values saved by "
@@ -223,12 +246,13 @@ def once_differentiable(backward):
         if not self._create_graph:
             return backward(self, *grads)
         arrays = [unwrap(g) for g in grads]
-        self._create_graph = False
+        graph_saved = self.saved_tensors
+        self._create_graph, self.saved_tensors = False, self._saved
         self.xp = backend.namespace(next(a for a in arrays if a is not None))
         try:
             results = backward(self, *arrays)
         finally:
-            self._create_graph = True
+            self._create_graph, self.saved_tensors = True, graph_saved
         single = type(results) is not tuple
         refusal = _NotTwiceDifferentiable(self.name)
         wrapped = tuple(None if r is None else refusal(Tensor._from_op(r, None, 0).requires_grad_(True))
@@ -255,16 +279,12 @@ class _NotTwiceDifferentiable(Function):
 
 
 _PYTHON_NUMBERS = (float, int, bool)
+_ndarray = numpy.ndarray   # read on every op call: a global, not an attribute of the numpy module
+# The needs_input_grad tuples of ops with up to three inputs, shared by all nodes: one object fewer per
+# node for the garbage collector to track (its passes over young objects are a large part of forward's cost).
+_NEEDS_INPUT_GRAD = {flags: flags for flags in itertools.chain.from_iterable(
+    itertools.product((False, True), repeat=n) for n in (1, 2, 3))}
 _new_tensor = object.__new__
-
-
-def _describe(x):
-    """A released node's input: an intermediate tensor is replaced by its description (so its array
-    can be freed); leaves and constants stay."""
-    if x.__class__ is not Tensor or x.creator is None:
-        return x
-    data = x.data
-    return tuple.__new__(TensorDescription, (data.shape, data.dtype, x.name, x.creator, x.output_index))
 
 
 def _as_constant(value, op_name):
@@ -367,7 +387,6 @@ class _Sweep:
 
     def run(self):
         create_graph, heap, node_grads, wanted = self.create_graph, self.heap, self.node_grads, self.wanted
-        from_ops = Tensor.ops if create_graph else None  # backward formulas on tensors build the graph of backward
         with set_grad_enabled(create_graph):
             node = heapq.heappop(heap)[1] if heap else None
             while node is not None:
@@ -376,18 +395,20 @@ class _Sweep:
                     raise GraphError(_FREED_MESSAGE.format(name=node.name))
                 if node.sequence_nr < last_write[0]:
                     _check_versions(node)
-                if node._output_hooks or node._retained:
+                if hooks.non_leaf_hooks and (node._output_hooks or node._retained):
                     grads = self._apply_output_hooks(node, grads)
                 if wanted and node in wanted:
                     for index, position in wanted[node]:
                         self.captured[position] = grads[index]
                 if len(grads) > 1 and any(g is None for g in grads):
-                    grads = _fill_missing_grads(node, grads)
+                    grads = _fill_missing_grads(node, grads, create_graph)
 
-                node._create_graph = create_graph
-                g = grads[0]
-                node.xp = from_ops or (numpy_namespace if type(g) is numpy.ndarray else backend.namespace(g))
-                input_grads = node.backward(*grads)
+                if create_graph:
+                    input_grads = _backward_on_tensors(node, grads)
+                else:
+                    if type(grads[0]) is not _ndarray:
+                        node.xp = backend.namespace(grads[0])
+                    input_grads = node.backward(*grads)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)
                 if len(input_grads) != len(node.inputs):
@@ -402,7 +423,7 @@ class _Sweep:
                 for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
                     if not needed or g is None:
                         continue
-                    if type(g) is not numpy.ndarray and not isinstance(g, Tensor) and not backend.is_cupy_array(g):
+                    if type(g) is not _ndarray and not isinstance(g, Tensor) and not backend.is_cupy_array(g):
                         g = hooks.checked_gradient(g, x, f"{node.name}.backward", create_graph)
                     if g.shape != x.data.shape:
                         raise ShapeError(f"{node.name}.backward returned a gradient of shape "
@@ -534,7 +555,22 @@ def _raise_stale(node, which, tensor, versions):
                      f"run backward first.")
 
 
-def _fill_missing_grads(node, grads):
+def _backward_on_tensors(node, grads):
+    """create_graph=True: run the node's backward on tensors, with `self.xp` = autograd.ops and the saved
+    inputs and outputs as the graph's own tensors, so that backward is recorded (higher-order gradients)."""
+    saved, xp = node._saved, node.xp
+    node._create_graph, node.xp = True, Tensor.ops
+    if saved:
+        node.saved_tensors = tuple([node._as_graph_tensor(a) for a in saved])
+    try:
+        return node.backward(*grads)
+    finally:
+        node._create_graph, node.xp = False, xp
+        if saved:
+            node.saved_tensors = saved
+
+
+def _fill_missing_grads(node, grads, create_graph):
     """Outputs that received no gradient get zeros, so op authors never see None."""
     like = next(g for g in grads if g is not None)
     xp = backend.get_array_module(unwrap(like))
@@ -542,7 +578,7 @@ def _fill_missing_grads(node, grads):
     for g, (shape, dtype) in zip(grads, node._output_templates):
         if g is None:
             g = xp.zeros(shape, dtype)
-            if node._create_graph:
+            if create_graph:
                 g = Tensor._from_op(g, None, 0)
         filled.append(g)
     return filled

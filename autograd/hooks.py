@@ -30,6 +30,9 @@ class LeafHooks:
 # How many post-accumulate hooks exist anywhere (a count, not a list: it keeps nothing alive).
 # While it is 0, backward skips the pre-pass that finds when each leaf's gradient is final.
 post_accumulate_hooks = 0
+# Set once a hook or retain_grad() is put on a non-leaf tensor (anywhere, ever): until then the backward
+# sweep does not look for such hooks on each node.
+non_leaf_hooks = False
 
 
 class RemovableHandle:
@@ -54,6 +57,8 @@ def register_hook(tensor, hook):
             tensor._hooks = LeafHooks()
         hooks = tensor._hooks.grad
     else:
+        global non_leaf_hooks
+        non_leaf_hooks = True
         node = tensor.creator
         if node._output_hooks is None:
             node._output_hooks = {}

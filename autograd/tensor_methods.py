@@ -99,6 +99,7 @@ def retain_grad(self):
     if self.creator is None:
         return
     node = self.creator
+    hooks.non_leaf_hooks = True
     if node._retained is None:
         node._retained = {}
     node._retained[self.output_index] = weakref.ref(self)

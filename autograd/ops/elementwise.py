@@ -54,9 +54,10 @@ class BinaryFunction(Function):
         need_a, need_b = self.needs_input_grad
         grad_a, grad_b = self.grads(grad, need_a, need_b)
         a, b = self.inputs
-        # (the shape test is unbroadcast's own first line, repeated here: most gradients need no sum)
-        return (None if not need_a else grad_a if grad_a.shape == a.shape else unbroadcast(grad_a, a.shape),
-                None if not need_b else grad_b if grad_b.shape == b.shape else unbroadcast(grad_b, b.shape))
+        # (the shape test is unbroadcast's own first line, repeated here: most gradients need no sum;
+        # an input that needs a gradient is a tensor, and `.data.shape` skips the property's call)
+        return (None if not need_a else grad_a if grad_a.shape == a.data.shape else unbroadcast(grad_a, a.shape),
+                None if not need_b else grad_b if grad_b.shape == b.data.shape else unbroadcast(grad_b, b.shape))
 
 
 class Add(BinaryFunction):

@@ -317,6 +317,7 @@ class Cell(Function):
 
     def __init__(self, recurrence):
         self.recurrence = recurrence
+        recurrence.inputs = ()   # it runs inside this node, never as a node of its own: it has no inputs
 
     @property
     def name(self):
