@@ -156,7 +156,10 @@ class Function:
                 arrays.append(a if type(a) in _PYTHON_NUMBERS else _as_constant(a, self.name))
                 needs_grad.append(False)
         try:
-            outputs = self.forward(*arrays)
+            # (spelled out for one and two inputs: Python runs a call with *arrays through a slower path)
+            count = len(arrays)
+            outputs = (self.forward(arrays[0]) if count == 1 else self.forward(arrays[0], arrays[1]) if count == 2
+                       else self.forward(*arrays))
         except AutogradError:  # already ours, and already explained
             raise
         except (ValueError, TypeError, IndexError) as error:
@@ -408,7 +411,7 @@ class _Sweep:
                 else:
                     if type(grads[0]) is not _ndarray:
                         node.xp = backend.namespace(grads[0])
-                    input_grads = node.backward(*grads)
+                    input_grads = node.backward(grads[0]) if len(grads) == 1 else node.backward(*grads)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)
                 if len(input_grads) != len(node.inputs):
