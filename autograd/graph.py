@@ -177,15 +177,20 @@ class Function:
 
         # Record the node: inputs strongly, outputs weakly (no cycle with the outputs).
         self.inputs = args
-        self.needs_input_grad = _NEEDS_INPUT_GRAD.get(tuple(needs_grad)) or tuple(needs_grad)
+        needs_grad = tuple(needs_grad)
+        self.needs_input_grad = _NEEDS_INPUT_GRAD.get(needs_grad, needs_grad)
         self.sequence_nr = next(clock)
         self._released = False
         if anomaly.enabled:
             self._trace = anomaly.creation_trace()
         if single:   # Tensor._from_op, inlined: this is the hottest line of the library
             result = _new_tensor(Tensor)
-            result.data, result.grad, result.creator, result.output_index = outputs, None, self, 0
-            result.requires_grad, result.name, result._hooks, result._versions = True, None, None, None
+            result.data = outputs   # (one assignment per line: `a.x, a.y = 1, 2` would build a tuple)
+            result.grad = None
+            result.creator = self
+            result.output_index = 0
+            result.requires_grad = True
+            result.name = result._hooks = result._versions = None
             self._outputs = (weakref.ref(result),)
             return result
         results = tuple([Tensor._from_op(y, self, i) for i, y in enumerate(outputs)])
@@ -390,6 +395,7 @@ class _Sweep:
 
     def run(self):
         create_graph, heap, node_grads, wanted = self.create_graph, self.heap, self.node_grads, self.wanted
+        retain_graph = self.retain_graph
         with set_grad_enabled(create_graph):
             node = heapq.heappop(heap)[1] if heap else None
             while node is not None:
@@ -444,7 +450,7 @@ class _Sweep:
                             heapq.heappush(heap, (-producer.sequence_nr, producer))
                     else:
                         self.send(x, g)
-                if not self.retain_graph:
+                if not retain_graph:
                     node.release()
                 if following is not None:
                     if heap:   # another input scheduled more nodes: the heap decides the order
