@@ -57,7 +57,7 @@ class _SavedTensors:
     def __get__(self, node, owner=None):
         if node is None:
             return self
-        if node._released:
+        if getattr(node, "_released", False):   # (a node never called has no such slot yet)
             raise GraphError(_FREED_MESSAGE.format(name=node.name))
         return ()
 

@@ -165,6 +165,31 @@ def test_second_backward_through_a_freed_graph_says_so():
         y.backward(autograd.ones(2, dtype="float64"))
 
 
+def test_saved_tensors_are_graph_tensors_only_while_a_create_graph_backward_runs():
+    seen = []
+
+    class Cube(Function):
+        def forward(self, x):
+            self.save_for_backward(x)
+            return x ** 3
+
+        def backward(self, grad):
+            x, = self.saved_tensors
+            seen.append(type(x))
+            return 3 * x * x * grad
+
+    x = f64([2.0])
+    y = Cube()(x)
+    dy, = autograd.grad(y.sum(), [x], create_graph=True)      # 3x² = 12, itself differentiable
+    d2y, = autograd.grad(dy.sum(), [x])                       # 6x = 12
+    y.sum().backward()                                        # a plain backward again: arrays
+    assert seen == [autograd.Tensor, numpy.ndarray]
+    assert dy.item() == 12.0 and d2y.item() == 12.0 and x.grad.item() == 12.0
+    with pytest.raises(autograd.GraphError, match="second time"):
+        y.creator.saved_tensors   # released by the plain backward
+    assert Cube().saved_tensors == ()   # nothing saved yet
+
+
 def test_retain_graph_allows_a_second_backward():
     x = f64([1.0, 2.0])
     y = autograd.tanh(x) * 2
