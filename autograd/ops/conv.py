@@ -1,15 +1,17 @@
-"""Convolutions: conv1d, conv2d and their transposes, as im2col + one GEMM.
+"""Convolutions: conv1d, conv2d and their transposes, as im2col + GEMM.
 
 A convolution reads, for every output pixel, a k×k window of the padded input.
 `im2col` lays those windows out as the columns of one matrix *without a loop
 over pixels*: for each of the kh·kw kernel offsets, one strided slice of the
 (channels-first) padded input is copied into its block of rows. Then the whole
-convolution, batch included, is one matrix product with the (O, C·kh·kw) weight:
+convolution is a matrix product with the (O, C·kh·kw) weight, batched over the
+images so that the product lands in the output's own layout:
 
-    x (N,C,H,W) ──pad──► columns (C·kh·kw, N·Ho·Wo) ──W @──► y (N,O,Ho,Wo)
+    x (N,C,H,W) ──pad──► columns (C·kh·kw, N, Ho·Wo) ──W @ (each image)──► y (N,O,Ho·Wo)
 
-The transpose (`col2im`) goes back: it adds each kernel offset's block onto the
-canvas, kh·kw strided adds and never `np.add.at`.
+The transpose (col2im) goes back: for each kernel offset, Wᵀ's block for that
+offset times the input, added with one strided slice where it lands in the
+output; kh·kw strided adds and never `np.add.at`.
 
 Three ops are closed under differentiation, so a CNN is twice differentiable:
 
@@ -66,95 +68,134 @@ def _windows(xp, x, kernel, stride, dilation):
     return _as_strided(xp, x, (n, c, kh, kw, ho, wo), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))
 
 
-def _columns(xp, x, kernel, stride, pads, dilation):
-    """im2col: the padded input's windows as one (C·kh·kw, N·Ho·Wo) matrix.
+def _columns(xp, x, kernel, stride, pads, dilation, ones_row=False):
+    """im2col: the padded input's windows as one (C·kh·kw, N, Ho·Wo) array.
 
-    Rows are (channel, kernel offset), columns (image, output pixel): each group's input is
-    a block of C/groups·kh·kw rows, and the whole batch is one matrix product. The matrix is
-    filled by kh·kw slice copies of the channels-first padded input (each a strided view
-    whose rows are contiguous), measured faster than reshaping one 6-D window view.
+    Row (c, i, j) holds, for every image and output pixel, the input value under kernel offset
+    (i, j) of channel c; each group's input is a block of C/groups·kh·kw rows. The array is
+    filled by kh·kw slice copies of the channels-first padded input (each a strided view whose
+    rows are contiguous), measured faster than reshaping one 6-D window view.
+
+    `ones_row` appends a last row of ones: with the bias as the weight's last column, the forward
+    GEMM then adds the bias and the weight-gradient GEMM returns the bias gradient, for free.
     """
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     padded = _pad_or_crop(xp, x.transpose(1, 0, 2, 3), pads)  # (C, N, Hp, Wp)
     c, n, hp, wp = padded.shape
     ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
-    cols = xp.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    rows = c * kh * kw
+    cols = xp.empty((rows + int(ones_row), n, ho * wo), dtype=x.dtype)
+    blocks = cols[:rows].reshape(c, kh, kw, n, ho, wo)  # a view: the leading rows are contiguous
     for i in range(kh):
         for j in range(kw):
-            cols[:, i, j] = padded[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
-    return cols.reshape(c * kh * kw, n * ho * wo), (ho, wo)
+            blocks[:, i, j] = padded[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+    if ones_row:
+        cols[rows] = 1
+    return cols, (ho, wo)
 
 
-def _col2im(xp, cols, stride, dilation):
-    """Sum columns (C, kh, kw, N, H, W) back onto the (C, N, ...) canvas they were read from: kh·kw strided adds."""
-    c, kh, kw, n, h, w = cols.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    canvas = xp.zeros((c, n, (h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            canvas[:, :, i * dh:i * dh + (h - 1) * sh + 1:sh, j * dw:j * dw + (w - 1) * sw + 1:sw] += cols[:, i, j]
-    return canvas
+def _per_image_matmul(xp, w2, cols, groups):
+    """W (O, R/groups) times every image's block of columns (R, N, L): the (N, O, L) product.
 
-
-def _grouped_matmul(xp, a, b, groups, transpose_a=False, transpose_b=False):
-    """Block-diagonal product: group g multiplies a's g-th row block (or its transpose) by b's g-th block.
-
-    One GEMM when groups == 1 (BLAS sees the transposed operands as flags, no copies).
+    Block-diagonal over groups. Each image's (R, L) slice of the columns is a strided matrix that
+    BLAS takes as it is, so the product lands batch-first (the (N, O, H, W) layout of the output)
+    with no transposing copy; measured as fast as one (O, R) @ (R, N·L) GEMM on CPU.
     """
-    if groups == 1:
-        return (a.T if transpose_a else a) @ (b.T if transpose_b else b)
-    a_rows, b_rows = a.shape[0] // groups, b.shape[0] // groups
-    parts = []
-    for g in range(groups):
-        a_g, b_g = a[g * a_rows:(g + 1) * a_rows], b[g * b_rows:(g + 1) * b_rows]
-        parts.append((a_g.T if transpose_a else a_g) @ (b_g.T if transpose_b else b_g))
-    return xp.concatenate(parts, axis=0)
+    rows, n, length = cols.shape
+    out_channels = w2.shape[0]
+    per_group = cols.reshape(groups, rows // groups, n, length).transpose(2, 0, 1, 3)  # (N, G, R/G, L)
+    return xp.matmul(w2.reshape(groups, out_channels // groups, -1), per_group).reshape(n, out_channels, length)
 
 
-def _channels_first(x):
-    """(N, C, H, W) as the (C, N·H·W) matrix the GEMMs take (one transposing copy)."""
-    n, c = x.shape[:2]
-    return x.transpose(1, 0, 2, 3).reshape(c, -1)
+def _landing(size, out_size, offset, stride):
+    """(input slice, output slice) of the input positions p whose output position p·stride + offset is in
+    [0, out_size); None when none is."""
+    low = max(0, -(offset // stride))
+    high = min(size, (out_size - 1 - offset) // stride + 1)
+    if high <= low:
+        return None
+    return slice(low, high), slice(low * stride + offset, (high - 1) * stride + offset + 1, stride)
 
 
-def _batch_first(y2, batch, hw):
-    """(C, N·H·W) product back to a contiguous (N, C, H, W) array."""
-    return y2.reshape((y2.shape[0], batch) + tuple(hw)).transpose(1, 0, 2, 3).copy()
+def _images_per_step(xp, n, floats_per_image):
+    """Images per step of a loop over the batch: a ~256 kB working set stays in the CPU's cache.
+
+    On a GPU (any namespace but NumPy) the whole batch is one step: there, fewer launches win."""
+    if xp is not numpy:
+        return n
+    return max(1, min(n, 2 ** 16 // max(floats_per_image, 1)))
 
 
 def _conv(xp, x, weight, bias, stride, pads, dilation, groups):
-    """y = conv(x, W) + b, one GEMM (O, C·kh·kw) @ (C·kh·kw, N·Ho·Wo); also returns the im2col columns."""
+    """y = conv(x, W) + b: the columns, then one batched GEMM landing in (N, O, Ho·Wo); also returns the columns.
+
+    Without groups the bias rides in the GEMM (a row of ones in the columns, see _columns)."""
     out_channels, _, kh, kw = weight.shape
-    cols, out_hw = _columns(xp, x, (kh, kw), stride, pads, dilation)
-    y = _batch_first(_grouped_matmul(xp, weight.reshape(out_channels, -1), cols, groups), x.shape[0], out_hw)
-    if bias is not None:
+    fuse_bias = bias is not None and groups == 1
+    cols, (ho, wo) = _columns(xp, x, (kh, kw), stride, pads, dilation, ones_row=fuse_bias)
+    w2 = weight.reshape(out_channels, -1)
+    if fuse_bias:
+        w2 = xp.concatenate([w2, bias.reshape(-1, 1).astype(w2.dtype, copy=False)], axis=1)
+    y = _per_image_matmul(xp, w2, cols, groups).reshape(x.shape[0], out_channels, ho, wo)
+    if bias is not None and not fuse_bias:
         y += bias.reshape(1, -1, 1, 1)
     return y, cols
 
 
-def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups, x_matrix=None):
-    """The adjoint of `_conv` with the same settings: GEMM with Wᵀ, then col2im, then crop the padding.
+def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
+    """The adjoint of `_conv` with the same settings: every input pixel spreads Wᵀx over the pixels its kernel covers.
 
-    `x_matrix` is x as _channels_first gives it, when the caller already has it."""
+    For each kernel offset (i, j), one batched GEMM W[:, :, i, j]ᵀ @ x gives that offset's share
+    at every input pixel, added with one strided slice to where it lands in the (cropped) output;
+    what lands in the padding falls away. This is col2im without its (C·kh·kw, N·H·W) column
+    matrix: the images go a few at a time, so each share is added while it is still in the cache
+    (measured 2x faster than one GEMM and then col2im on CPU).
+    """
     n, in_channels, h, w = x.shape
     _, out_per_group, kh, kw = weight.shape
-    x_matrix = _channels_first(x) if x_matrix is None else x_matrix
-    cols = _grouped_matmul(xp, weight.reshape(in_channels, -1), x_matrix, groups, transpose_a=True)
-    canvas = _col2im(xp, cols.reshape(groups * out_per_group, kh, kw, n, h, w), stride, dilation)
-    y = _pad_or_crop(xp, canvas, tuple((-before, -after) for before, after in pads)).transpose(1, 0, 2, 3).copy()
+    out_channels = out_per_group * groups
+    (sh, sw), (dh, dw), ((top, bottom), (left, right)) = stride, dilation, pads
+    out_h = (h - 1) * sh + dh * (kh - 1) + 1 - top - bottom
+    out_w = (w - 1) * sw + dw * (kw - 1) + 1 - left - right
+    y = xp.zeros((n, out_channels, out_h, out_w), dtype=x.dtype)
+    # per offset, each group's (C_out/G, C_in/G) block of Wᵀ
+    shares = xp.ascontiguousarray(
+        weight.reshape(groups, in_channels // groups, out_per_group, kh, kw).transpose(3, 4, 0, 2, 1))
+    x_groups = x.reshape(n, groups, in_channels // groups, h * w)
+    rows = [_landing(h, out_h, i * dh - top, sh) for i in range(kh)]
+    columns = [_landing(w, out_w, j * dw - left, sw) for j in range(kw)]
+    step = _images_per_step(xp, n, out_channels * h * w)
+    for start in range(0, n, step):
+        images = slice(start, start + step)
+        for i, row in enumerate(rows):
+            for j, column in enumerate(columns):
+                if row is None or column is None:
+                    continue
+                share = xp.matmul(shares[i, j], x_groups[images]).reshape(-1, out_channels, h, w)
+                y[images, :, row[1], column[1]] += share[:, :, row[0], column[0]]
     if bias is not None:
         y += bias.reshape(1, -1, 1, 1)
     return y
 
 
-def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None, grad_matrix=None):
-    """∂L/∂W of y = conv(x, W): grad (O, N·L) @ columnsᵀ (N·L, C·kh·kw), one GEMM."""
+def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None):
+    """∂L/∂W of y = conv(x, W) (and ∂L/∂b when the columns carry _columns' row of ones).
+
+    One GEMM columns (R, N·L) @ gradᵀ (N·L, O) per group, the gradient first copied to (O, N·L);
+    measured 1.4x faster on CPU than the transposed order grad @ columnsᵀ. Returns (gW, gb or None).
+    """
     if cols is None:
         cols, _ = _columns(xp, x, kernel, stride, pads, dilation)
-    out_channels = grad.shape[1]
-    grad_matrix = _channels_first(grad) if grad_matrix is None else grad_matrix
-    gw = _grouped_matmul(xp, grad_matrix, cols, groups, transpose_b=True)
-    return gw.reshape((out_channels, -1) + tuple(kernel))
+    n, out_channels = grad.shape[:2]
+    rows = cols.shape[0]
+    has_bias = rows != x.shape[1] * kernel[0] * kernel[1]  # the extra row of ones
+    grad_rows = xp.ascontiguousarray(grad.reshape(n, out_channels, -1).transpose(1, 0, 2))  # (O, N, L)
+    grad_rows = grad_rows.reshape(groups, out_channels // groups, -1)
+    gw = xp.matmul(cols.reshape(groups, rows // groups, -1), grad_rows.transpose(0, 2, 1))  # (G, R/G, O/G)
+    gw = gw.transpose(0, 2, 1).reshape(out_channels, rows // groups)
+    if has_bias:
+        return xp.ascontiguousarray(gw[:, :-1]).reshape((out_channels, -1) + tuple(kernel)), gw[:, -1].copy()
+    return gw.reshape((out_channels, -1) + tuple(kernel)), None
 
 
 def _transpose_pads(input_hw, kernel, stride, pads, dilation):
@@ -179,31 +220,31 @@ class Conv(Function):
 
     def forward(self, x, weight, bias=None):
         y, cols = _conv(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
-        self.save_for_backward(x, weight, cols)
+        self.save_for_backward(x, weight, cols)  # the columns serve the weight gradient again
         return y
 
     def backward(self, grad):
         x, weight, _ = self.saved_tensors
         kernel = tuple(weight.shape[2:])
         settings = (self.stride, self.pads, self.dilation, self.groups)
-        grad_x = grad_w = None
-        grad_matrix = None if self._create_graph else _channels_first(grad)  # shared by both GEMMs below
+        grad_x = grad_w = grad_b = None
         if self.needs_input_grad[0]:
             t_pads = _transpose_pads(x.shape[2:], kernel, self.stride, self.pads, self.dilation)
             t_settings = (self.stride, t_pads, self.dilation, self.groups)
             if self._create_graph:
                 grad_x = ConvTranspose(*t_settings)(grad, weight)
             else:
-                grad_x = _conv_transpose(self.xp, grad, weight, None, *t_settings, x_matrix=grad_matrix)
+                grad_x = _conv_transpose(self.xp, grad, weight, None, *t_settings)
         if self.needs_input_grad[1]:
             if self._create_graph:
                 grad_w = ConvWeightGrad(kernel, *settings)(x, grad)
-            else:
-                grad_w = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2],
-                                      grad_matrix=grad_matrix)
+            else:  # the forward's columns; with a fused bias the same GEMM gives the bias gradient
+                grad_w, grad_b = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2])
         if len(self.inputs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
+        if self.needs_input_grad[2] and grad_b is None:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b if self.needs_input_grad[2] else None
 
 
 class ConvTranspose(Function):
@@ -232,7 +273,7 @@ class ConvTranspose(Function):
             if self._create_graph:
                 grad_w = ConvWeightGrad(kernel, *settings)(grad, x)
             else:
-                grad_w = _weight_grad(self.xp, grad, x, kernel, *settings)
+                grad_w = _weight_grad(self.xp, grad, x, kernel, *settings)[0]
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
@@ -248,7 +289,7 @@ class ConvWeightGrad(Function):
 
     def forward(self, x, grad):
         self.save_for_backward(x, grad)
-        return _weight_grad(self.xp, x, grad, self.kernel, self.stride, self.pads, self.dilation, self.groups)
+        return _weight_grad(self.xp, x, grad, self.kernel, self.stride, self.pads, self.dilation, self.groups)[0]
 
     def backward(self, grad_w):
         x, grad = self.saved_tensors
