@@ -20,7 +20,11 @@ wall time mostly measures waiting) unless --wall.
 import argparse
 import os
 import statistics
+import sys
 import time
+
+# measure this checkout's autograd, not another copy installed in the environment
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # PyTorch's idle OpenMP threads must not spin
 
