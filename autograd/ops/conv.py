@@ -1,17 +1,20 @@
 """Convolutions: conv1d, conv2d and their transposes, as im2col + GEMM.
 
 A convolution reads, for every output pixel, a k×k window of the padded input.
-`im2col` lays those windows out as the columns of one matrix *without a loop
+`im2col` lays those windows out as the columns of a matrix *without a loop
 over pixels*: for each of the kh·kw kernel offsets, one strided slice of the
-(channels-first) padded input is copied into its block of rows. Then the whole
+(channels-first) padded input is copied into its block of rows. Then the
 convolution is a matrix product with the (O, C·kh·kw) weight, batched over the
 images so that the product lands in the output's own layout:
 
-    x (N,C,H,W) ──pad──► columns (C·kh·kw, N, Ho·Wo) ──W @ (each image)──► y (N,O,Ho·Wo)
+    x (N,C,H,W) ──pad──► columns (C·kh·kw, m, Ho·Wo) ──W @ (each image)──► y (N,O,Ho·Wo)
 
-The transpose (col2im) goes back: for each kernel offset, Wᵀ's block for that
-offset times the input, added with one strided slice where it lands in the
-output; kh·kw strided adds and never `np.add.at`.
+On CPU the batch goes m images at a time, so that each step's columns are
+multiplied while they are still in the cache (the whole column matrix is never
+written out, nor kept for the backward pass: the weight gradient builds it again,
+step by step). The transpose (col2im) goes back: for each kernel offset, Wᵀ's
+block for that offset times the input, added with one strided slice where it
+lands in the output; kh·kw strided adds and never `np.add.at`.
 
 Three ops are closed under differentiation, so a CNN is twice differentiable:
 
@@ -69,15 +72,15 @@ def _windows(xp, x, kernel, stride, dilation):
 
 
 def _columns_by_steps(xp, x, kernel, stride, pads, dilation, ones_row=False):
-    """im2col, a few images at a time: (columns, (Ho, Wo), steps).
+    """im2col, a few images at a time: ((Ho, Wo), steps), where `steps` yields (images, columns).
 
-    The columns are one (C·kh·kw, N, Ho·Wo) array: row (c, i, j) holds, for every image and
-    output pixel, the input value under kernel offset (i, j) of channel c; each group's input is
-    a block of C/groups·kh·kw rows. Iterating `steps` fills them, a few images per step, and
-    yields each step's slice of images right after writing its columns, so that the caller can
-    multiply them while they are still in the CPU cache (measured ~1 ms faster here than filling
-    all first). Each step is kh·kw slice copies of the channels-first padded input (strided views
-    whose rows are contiguous), measured faster than reshaping one 6-D window view.
+    `images` is a slice of the batch and `columns` its (C·kh·kw, m, Ho·Wo) im2col matrix: row
+    (c, i, j) holds, for each of the m images and output pixel, the input value under kernel
+    offset (i, j) of channel c; each group's input is a block of C/groups·kh·kw rows. The
+    buffer is overwritten by the next step: a step's columns are used while they are still in
+    the CPU cache and never all written out (measured faster on CPU, and the (C·kh·kw, N·Ho·Wo)
+    matrix, 9·C numbers per output pixel, is never held). Each step is kh·kw slice copies of the
+    channels-first padded input (strided views whose rows are contiguous).
 
     `ones_row` appends a last row of ones: with the bias as the weight's last column, the forward
     GEMM then adds the bias and the weight-gradient GEMM returns the bias gradient, for free.
@@ -87,30 +90,24 @@ def _columns_by_steps(xp, x, kernel, stride, pads, dilation, ones_row=False):
     c, n, hp, wp = padded.shape
     ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
     rows = c * kh * kw
-    cols = xp.empty((rows + int(ones_row), n, ho * wo), dtype=x.dtype)
-    blocks = cols[:rows].reshape(c, kh, kw, n, ho, wo)  # a view: the leading rows are contiguous
-    if ones_row:
-        cols[rows] = 1
 
     def steps():
         step = _images_per_step(xp, n, rows * ho * wo, 2 ** 19)
+        cols = None
         for start in range(0, n, step):
-            images = slice(start, start + step)
+            images = slice(start, min(start + step, n))
+            if cols is None or cols.shape[1] != images.stop - start:  # the first and a short last step
+                cols = xp.empty((rows + int(ones_row), images.stop - start, ho * wo), dtype=x.dtype)
+                if ones_row:
+                    cols[rows] = 1
+            blocks = cols[:rows].reshape(c, kh, kw, -1, ho, wo)  # a view: the leading rows are contiguous
             for i in range(kh):
                 for j in range(kw):
-                    blocks[:, i, j, images] = padded[:, images, i * dh:i * dh + (ho - 1) * sh + 1:sh,
-                                                     j * dw:j * dw + (wo - 1) * sw + 1:sw]
-            yield images
+                    blocks[:, i, j] = padded[:, images, i * dh:i * dh + (ho - 1) * sh + 1:sh,
+                                             j * dw:j * dw + (wo - 1) * sw + 1:sw]
+            yield images, cols
 
-    return cols, (ho, wo), steps()
-
-
-def _columns(xp, x, kernel, stride, pads, dilation):
-    """im2col in one go: the (C·kh·kw, N, Ho·Wo) columns and (Ho, Wo); see _columns_by_steps."""
-    cols, out_hw, steps = _columns_by_steps(xp, x, kernel, stride, pads, dilation)
-    for _ in steps:
-        pass
-    return cols, out_hw
+    return (ho, wo), steps()
 
 
 def _per_image_matmul(xp, w2, cols, groups, out):
@@ -147,22 +144,23 @@ def _images_per_step(xp, n, floats_per_image, budget):
 
 
 def _conv(xp, x, weight, bias, stride, pads, dilation, groups):
-    """y = conv(x, W) + b: im2col, and a batched GEMM landing in (N, O, Ho·Wo) as each few images' columns
-    are written; also returns the columns. Without groups the bias rides in the GEMM (see _columns_by_steps)."""
+    """y = conv(x, W) + b: a few images at a time, im2col and a batched GEMM landing in (N, O, Ho·Wo).
+
+    Without groups the bias rides in the GEMM (see _columns_by_steps)."""
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     fuse_bias = bias is not None and groups == 1
-    cols, (ho, wo), steps = _columns_by_steps(xp, x, (kh, kw), stride, pads, dilation, ones_row=fuse_bias)
+    (ho, wo), steps = _columns_by_steps(xp, x, (kh, kw), stride, pads, dilation, ones_row=fuse_bias)
     w2 = weight.reshape(out_channels, -1)
     if fuse_bias:
         w2 = xp.concatenate([w2, bias.reshape(-1, 1).astype(w2.dtype, copy=False)], axis=1)
-    y = xp.empty((n, out_channels, ho * wo), dtype=xp.result_type(w2.dtype, cols.dtype))
-    for images in steps:
-        _per_image_matmul(xp, w2, cols[:, images], groups, out=y[images])
+    y = xp.empty((n, out_channels, ho * wo), dtype=xp.result_type(w2.dtype, x.dtype))
+    for images, cols in steps:
+        _per_image_matmul(xp, w2, cols, groups, out=y[images])
     y = y.reshape(n, out_channels, ho, wo)
     if bias is not None and not fuse_bias:
         y += bias.reshape(1, -1, 1, 1)
-    return y, cols
+    return y
 
 
 def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
@@ -201,24 +199,30 @@ def _conv_transpose(xp, x, weight, bias, stride, pads, dilation, groups):
     return y
 
 
-def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, cols=None):
-    """∂L/∂W of y = conv(x, W) (and ∂L/∂b when the columns carry _columns' row of ones).
+def _weight_grad(xp, x, grad, kernel, stride, pads, dilation, groups, with_bias=False):
+    """∂L/∂W of y = conv(x, W), and ∂L/∂b = Σ grad when `with_bias` (and no groups): (gW, gb or None).
 
-    One GEMM columns (R, N·L) @ gradᵀ (N·L, O) per group, the gradient first copied to (O, N·L);
-    measured 1.4x faster on CPU than the transposed order grad @ columnsᵀ. Returns (gW, gb or None).
+    A few images at a time, the columns (R, m·L) @ gradᵀ (m·L, O) per group, summed over the
+    steps; the gradient's slice first copied to (O, m·L). Measured 1.4x faster on CPU than the
+    transposed order grad @ columnsᵀ. With the bias, the columns' row of ones makes the GEMM's
+    last column Σ grad (see _columns_by_steps).
     """
-    if cols is None:
-        cols, _ = _columns(xp, x, kernel, stride, pads, dilation)
     n, out_channels = grad.shape[:2]
-    rows = cols.shape[0]
-    has_bias = rows != x.shape[1] * kernel[0] * kernel[1]  # the extra row of ones
-    grad_rows = xp.ascontiguousarray(grad.reshape(n, out_channels, -1).transpose(1, 0, 2))  # (O, N, L)
-    grad_rows = grad_rows.reshape(groups, out_channels // groups, -1)
-    gw = xp.matmul(cols.reshape(groups, rows // groups, -1), grad_rows.transpose(0, 2, 1))  # (G, R/G, O/G)
+    ones_row = with_bias and groups == 1
+    _, steps = _columns_by_steps(xp, x, kernel, stride, pads, dilation, ones_row=ones_row)
+    grad3 = grad.reshape(n, out_channels, -1)
+    gw = None
+    for images, cols in steps:
+        rows = cols.shape[0]
+        grad_rows = xp.ascontiguousarray(grad3[images].transpose(1, 0, 2))  # (O, m, L)
+        grad_rows = grad_rows.reshape(groups, out_channels // groups, -1)
+        part = xp.matmul(cols.reshape(groups, rows // groups, -1), grad_rows.transpose(0, 2, 1))  # (G, R/G, O/G)
+        gw = part if gw is None else gw + part
     gw = gw.transpose(0, 2, 1).reshape(out_channels, rows // groups)
-    if has_bias:
+    if ones_row:
         return xp.ascontiguousarray(gw[:, :-1]).reshape((out_channels, -1) + tuple(kernel)), gw[:, -1].copy()
-    return gw.reshape((out_channels, -1) + tuple(kernel)), None
+    grad_b = grad.sum(axis=(0, 2, 3)) if with_bias else None
+    return gw.reshape((out_channels, -1) + tuple(kernel)), grad_b
 
 
 def _transpose_pads(input_hw, kernel, stride, pads, dilation):
@@ -242,14 +246,14 @@ class Conv(Function):
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
 
     def forward(self, x, weight, bias=None):
-        y, cols = _conv(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
-        self.save_for_backward(x, weight, cols)  # the columns serve the weight gradient again
-        return y
+        self.save_for_backward(x, weight)
+        return _conv(self.xp, x, weight, bias, self.stride, self.pads, self.dilation, self.groups)
 
     def backward(self, grad):
-        x, weight, _ = self.saved_tensors
+        x, weight = self.saved_tensors
         kernel = tuple(weight.shape[2:])
         settings = (self.stride, self.pads, self.dilation, self.groups)
+        with_bias = len(self.inputs) == 3 and self.needs_input_grad[2]
         grad_x = grad_w = grad_b = None
         if self.needs_input_grad[0]:
             t_pads = _transpose_pads(x.shape[2:], kernel, self.stride, self.pads, self.dilation)
@@ -261,8 +265,8 @@ class Conv(Function):
         if self.needs_input_grad[1]:
             if self._create_graph:
                 grad_w = ConvWeightGrad(kernel, *settings)(x, grad)
-            else:  # the forward's columns; with a fused bias the same GEMM gives the bias gradient
-                grad_w, grad_b = _weight_grad(self.xp, x, grad, kernel, *settings, cols=self.saved_arrays[2])
+            else:  # with the bias, the same GEMM gives its gradient
+                grad_w, grad_b = _weight_grad(self.xp, x, grad, kernel, *settings, with_bias=with_bias)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         if self.needs_input_grad[2] and grad_b is None:
@@ -291,7 +295,7 @@ class ConvTranspose(Function):
             if self._create_graph:
                 grad_x = Conv(*settings)(grad, weight)
             else:
-                grad_x = _conv(self.xp, grad, weight, None, *settings)[0]
+                grad_x = _conv(self.xp, grad, weight, None, *settings)
         if self.needs_input_grad[1]:  # the roles of input and gradient swap
             if self._create_graph:
                 grad_w = ConvWeightGrad(kernel, *settings)(grad, x)
@@ -329,7 +333,7 @@ class ConvWeightGrad(Function):
             if self._create_graph:
                 grad_g = Conv(*settings)(x, grad_w)
             else:
-                grad_g = _conv(self.xp, x, grad_w, None, *settings)[0]
+                grad_g = _conv(self.xp, x, grad_w, None, *settings)
         return grad_x, grad_g
 
 
