@@ -79,7 +79,7 @@ def _columns_by_steps(xp, x, kernel, stride, pads, dilation, ones_row=False):
     offset (i, j) of channel c; each group's input is a block of C/groups·kh·kw rows. The
     buffer is overwritten by the next step: a step's columns are used while they are still in
     the CPU cache and never all written out (measured faster on CPU, and the (C·kh·kw, N·Ho·Wo)
-    matrix, 9·C numbers per output pixel, is never held). Each step is kh·kw slice copies of the
+    matrix, C·kh·kw numbers per output pixel, is never held). Each step is kh·kw slice copies of the
     channels-first padded input (strided views whose rows are contiguous).
 
     `ones_row` appends a last row of ones: with the bias as the weight's last column, the forward
@@ -217,7 +217,7 @@ def _add_by_kernel_columns(xp, y, x, weight, top, dh, columns, groups):
     With row stride 1, kernel row i moves the input down by i·dh - top rows: in a copy of x padded
     with zero rows, that shift is one contiguous slice. Stacking the kh shifted slices makes the
     sum over kernel rows part of the GEMM (kh·C_in long), so only kw strided adds remain instead of
-    kh·kw (measured ~0.75 ms faster per 3×3 input gradient at the benchmark's shapes).
+    kh·kw (measured ~10 % faster than _add_by_kernel_offsets for a 3×3 input gradient on CPU).
     """
     n, in_channels, h, w = x.shape
     _, out_per_group, kh, kw = weight.shape
