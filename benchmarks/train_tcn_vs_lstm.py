@@ -50,10 +50,10 @@ class TCNLanguageModel(nn.Module):
     def forward(self, ids, context=None):
         ids = numpy.asarray(ids)
         full = ids if context is None else numpy.concatenate([context, ids], axis=1)
-        x = self.drop(self.embedding(full)).transpose(0, 2, 1)        # (B, E, T') for Conv1d
+        x = self.drop(self.embedding(full)).permute(0, 2, 1)        # (B, E, T') for Conv1d
         h = self.tcn(x)[:, :, full.shape[1] - ids.shape[1]:]           # the current window's outputs
         batch, channels, steps = h.shape
-        logits = self.decoder(self.drop(h.transpose(0, 2, 1)).reshape(batch * steps, channels))
+        logits = self.decoder(self.drop(h.permute(0, 2, 1)).reshape(batch * steps, channels))
         keep = self.tcn.receptive_field - 1
         return logits.reshape(batch, steps, self.vocab_size), full[:, -keep:]
 
@@ -65,7 +65,7 @@ class Runner:
         self.name, self.model, self.clip = name, model, clip
         self.optimizer = optim.SGD(model.parameters(), lr=lr)
         self.state, self.seconds, self.steps, self.loss_sum, self.loss_count = None, 0.0, 0, 0.0, 0
-        print(f"{name}: {sum(p.size for p in model.parameters()):,} parameters, SGD lr {lr}, clip {clip}", flush=True)
+        print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters, SGD lr {lr}, clip {clip}", flush=True)
 
     def step(self, x, y):
         start = time.perf_counter()
