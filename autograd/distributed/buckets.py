@@ -56,6 +56,16 @@ def assign_buckets(params, cap_bytes):
 class Bucket:
     """A flat buffer holding the gradients of some parameters, reduced with one message.
 
+    Each gradient passes through memory once on the way in and not at all on the way out:
+
+        stage    slot = grad / world_size     (one fused pass: the sum of the shares is the mean)
+        reduce   all-reduce(sum) of the whole flat buffer, in place
+        finish   .grad becomes a view of its slot (nothing copied back)
+
+    The flat buffer is a fresh one in every iteration (the allocator hands back the one freed with
+    the previous step's gradients, so this costs little): a `.grad` kept from an earlier step is a
+    view of an older buffer, and never changes under its holder.
+
     With `count_users`, one more slot per parameter holds 1 where this rank
     computed a gradient for it and 0 where not: summed over the ranks, it says
     whether any rank did (a parameter no rank used keeps its `.grad` untouched).
@@ -67,11 +77,14 @@ class Bucket:
         self.count_users = count_users
         sizes = [p.data.size for p in params]
         self.offsets = numpy.concatenate([[0], numpy.cumsum(sizes)]).astype(int)
-        xp = backend.get_array_module(params[0].data)
-        extra = len(params) if count_users else 0
-        self.flat = xp.zeros(int(self.offsets[-1]) + extra, dtype=params[0].data.dtype)
+        self.length = int(self.offsets[-1]) + (len(params) if count_users else 0)
         self.position = {id(p): i for i, p in enumerate(params)}
+        self.flat = self._new_flat()
         self.reset()
+
+    def _new_flat(self):
+        xp = backend.get_array_module(self.params[0].data)
+        return xp.empty(self.length, dtype=self.params[0].data.dtype)  # every slot is written before use
 
     def reset(self):
         self.ready = [False] * len(self.params)
@@ -87,7 +100,7 @@ class Bucket:
         return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
     def add(self, param, defer=False):
-        """Mark `param` ready and copy `param.grad` (zeros when it has none) into its slot, now or
+        """Mark `param` ready and stage `param.grad` (zeros when it has none) into its slot, now or
         (`defer`) when the bucket starts; True when the bucket is full."""
         i = self.position[id(param)]
         if self.ready[i]:
@@ -103,11 +116,17 @@ class Bucket:
         return self.full
 
     def _stage(self, i, param):
+        if self.flat is None:  # the previous iteration's buffer now belongs to the gradients it holds
+            self.flat = self._new_flat()
         has_grad = param.grad is not None
+        slot = self._slot(i)
         if has_grad:
-            self._slot(i)[...] = param.grad.data.reshape(-1)
+            # Divided before the sum, in the same pass as the copy (as PyTorch's default DDP hook does):
+            # for 2 ranks the halves add up to exactly the mean; a Python float keeps float32 float32.
+            grad = param.grad.data
+            backend.get_array_module(grad).multiply(grad, 1.0 / _world.size, out=slot.reshape(grad.shape))
         else:
-            self._slot(i)[...] = 0
+            slot[...] = 0
         if self.count_users:
             self.flat[self.offsets[-1] + i] = 1 if has_grad else 0
 
@@ -116,19 +135,20 @@ class Bucket:
             self._stage(i, self.params[i])
         self.work = collectives.start_all_reduce(self.flat, "sum")
 
-    def finish(self, world_size):
-        """Wait for the sum, divide by the number of ranks and write the means back into `.grad`."""
+    def finish(self):
+        """Wait for the sum of the shares (the mean) and make each `.grad` a view of its slot."""
         self.work.wait()
-        self.flat[:self.offsets[-1]] /= world_size
         for i, p in enumerate(self.params):
             if self.count_users and self.flat[self.offsets[-1] + i] == 0:
                 continue  # no rank computed a gradient for it: leave .grad as it is
             mean = self._slot(i).reshape(p.data.shape)
             if p.grad is None:
-                p.grad = Tensor._from_op(mean.copy(), None, 0)
+                p.grad = Tensor._from_op(mean, None, 0)
             else:
-                p.grad.data[...] = mean
+                # The same Tensor object, now holding the mean (what PyTorch's in-place copy leaves).
+                p.grad.data = mean
         self.work = None
+        self.flat = None  # handed out: the next iteration stages into a fresh buffer
 
 
 class GradientReducer:
@@ -189,7 +209,7 @@ class GradientReducer:
 
     def finish_all(self):
         for b in self.buckets:
-            b.finish(_world.size)
+            b.finish()
         self.complete = True
 
     def mark_unused(self, params):

@@ -279,3 +279,37 @@ def test_a_backward_that_misses_a_parameter_is_reported_at_the_next_forward():
     ddp(x, use_b=True).sum().backward()                 # c got no gradient: its bucket never started
     with pytest.raises(autograd.DistributedError, match="did not produce gradients for c.bias, c.weight"):
         ddp.finish_gradient_sync()
+
+
+def test_kept_gradients_never_change_and_zero_grad_without_none_accumulates_in_the_same_tensors():
+    # .grad becomes a view of its bucket: the bucket must be a fresh buffer at every step, or a
+    # gradient kept from an earlier step would silently take the next step's values.
+    autograd.manual_seed(0)
+    model = make_mlp().double()
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=100)    # one bucket for all
+    local = make_mlp().double()
+    local.load_state_dict(model.state_dict())
+    opt = optim.SGD(ddp.parameters(), lr=0.1)
+    mine = slice(RANK * 4, RANK * 4 + 4)
+    x, y = mlp_batch(0, "float64")
+    mlp_loss(ddp, x[mine], y[mine]).backward()
+    kept = [p.grad for p in model.parameters()]
+    kept_values = [g.numpy().copy() for g in kept]
+    opt.zero_grad()                                   # set_to_none: the next backward makes new .grad tensors
+    x, y = mlp_batch(1, "float64")
+    mlp_loss(ddp, x[mine], y[mine]).backward()
+    for g, before, p in zip(kept, kept_values, model.parameters()):
+        numpy.testing.assert_array_equal(g.numpy(), before)
+        assert not numpy.array_equal(p.grad.numpy(), before)
+
+    opt.zero_grad(set_to_none=False)                  # zeros in the same tensors, then two backwards add up
+    held = [p.grad for p in model.parameters()]
+    with ddp.no_sync():
+        mlp_loss(ddp, x[mine], y[mine]).backward()
+    mlp_loss(ddp, x[mine], y[mine]).backward()
+    for _ in range(2):
+        mlp_loss(local, x[mine], y[mine]).backward()
+    local_sums = gathered([p.grad.numpy() for p in local.parameters()])
+    for p, h, g0, g1 in zip(model.parameters(), held, *local_sums):
+        assert p.grad is h                            # the tensor the caller holds has the mean
+        numpy.testing.assert_allclose(h.numpy(), (g0 + g1) / 2, rtol=1e-12, atol=1e-15)
