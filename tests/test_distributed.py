@@ -237,9 +237,10 @@ def test_gradient_buckets_of_cuda_parameters_go_through_nccl():
         expected = [p.grad.numpy().copy() for p in model.parameters()]
         params = list(model.parameters())[::-1]
         bucket = Bucket(0, params)
-        assert collectives._transport_for(bucket.flat) is comm
         for p in params:
-            bucket.add(p)
+            bucket.add(p)     # staged into the bucket's flat buffer, a CuPy array
+        assert collectives._transport_for(bucket.flat) is comm
+        bucket.buffer = bucket.flat
         bucket.work = collectives.Work(comm.start_all_reduce(bucket.flat, "sum"))
         bucket.finish()
         for p, e in zip(model.parameters(), expected):

@@ -54,17 +54,20 @@ def assign_buckets(params, cap_bytes):
 
 
 class Bucket:
-    """A flat buffer holding the gradients of some parameters, reduced with one message.
+    """The gradients of some parameters, reduced with one message.
 
-    Each gradient passes through memory once on the way in and not at all on the way out:
+    Each gradient passes through memory once before the all-reduce and not at all after it:
 
-        stage    slot = grad / world_size     (one fused pass: the sum of the shares is the mean)
-        reduce   all-reduce(sum) of the whole flat buffer, in place
-        finish   .grad becomes a view of its slot (nothing copied back)
+        stage    share = grad / world_size    (one pass; the sum of the shares is the mean)
+        reduce   all-reduce(sum) of the shares, in place
+        finish   .grad holds the mean
 
-    The flat buffer is a fresh one in every iteration (the allocator hands back the one freed with
-    the previous step's gradients, so this costs little): a `.grad` kept from an earlier step is a
-    view of an older buffer, and never changes under its holder.
+    A bucket of one parameter (the large ones) divides that gradient's own array in place and
+    all-reduces it there: nothing is copied. A bucket of several parameters stages them into the
+    slots of one flat buffer, and afterwards each `.grad` becomes a view of its slot. That buffer
+    is a fresh one in every iteration (the allocator hands back the one freed with the previous
+    step's gradients, so this costs little): a `.grad` kept from an earlier step is a view of an
+    older buffer, and never changes under its holder.
 
     With `count_users`, one more slot per parameter holds 1 where this rank
     computed a gradient for it and 0 where not: summed over the ranks, it says
@@ -75,21 +78,19 @@ class Bucket:
         self.index = index
         self.params = params
         self.count_users = count_users
+        self.single = len(params) == 1 and not count_users   # may reduce its gradient where it lies
         sizes = [p.data.size for p in params]
         self.offsets = numpy.concatenate([[0], numpy.cumsum(sizes)]).astype(int)
         self.length = int(self.offsets[-1]) + (len(params) if count_users else 0)
         self.position = {id(p): i for i, p in enumerate(params)}
-        self.flat = self._new_flat()
+        self.flat = None     # made at the first staging of an iteration
+        self.buffer = None   # what this iteration's all-reduce works on: a gradient's array, or `flat`
         self.reset()
-
-    def _new_flat(self):
-        xp = backend.get_array_module(self.params[0].data)
-        return xp.empty(self.length, dtype=self.params[0].data.dtype)  # every slot is written before use
 
     def reset(self):
         self.ready = [False] * len(self.params)
         self.missing = len(self.params)
-        self.deferred = []   # ready parameters whose gradient is copied only when the bucket starts
+        self.deferred = []   # ready parameters staged only when the bucket starts
         self.work = None
 
     @property
@@ -100,8 +101,8 @@ class Bucket:
         return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
     def add(self, param, defer=False):
-        """Mark `param` ready and stage `param.grad` (zeros when it has none) into its slot, now or
-        (`defer`) when the bucket starts; True when the bucket is full."""
+        """Mark `param` ready and stage `param.grad` (zeros when it has none), now or (`defer`, and
+        always for a one-parameter bucket) when the bucket starts; True when the bucket is full."""
         i = self.position[id(param)]
         if self.ready[i]:
             raise GraphError(f"DistributedDataParallel: the gradient of a parameter of shape {param.shape} "
@@ -109,20 +110,22 @@ class Bucket:
                              "use no_sync() for the first ones)")
         self.ready[i] = True
         self.missing -= 1
-        if defer:
+        if defer or self.single:
             self.deferred.append(i)
         else:
             self._stage(i, param)
         return self.full
 
     def _stage(self, i, param):
+        """Write param.grad / world_size into slot i of the flat buffer (one fused pass)."""
         if self.flat is None:  # the previous iteration's buffer now belongs to the gradients it holds
-            self.flat = self._new_flat()
+            xp = backend.get_array_module(self.params[0].data)
+            self.flat = xp.empty(self.length, dtype=self.params[0].data.dtype)  # every slot gets written
         has_grad = param.grad is not None
         slot = self._slot(i)
         if has_grad:
-            # Divided before the sum, in the same pass as the copy (as PyTorch's default DDP hook does):
-            # for 2 ranks the halves add up to exactly the mean; a Python float keeps float32 float32.
+            # Divided before the sum (as PyTorch's default DDP hook does): for 2 ranks the halves add up
+            # to exactly the mean. A Python float scalar keeps float32 float32.
             grad = param.grad.data
             backend.get_array_module(grad).multiply(grad, 1.0 / _world.size, out=slot.reshape(grad.shape))
         else:
@@ -130,14 +133,32 @@ class Bucket:
         if self.count_users:
             self.flat[self.offsets[-1] + i] = 1 if has_grad else 0
 
+    def _stage_in_place(self, param):
+        """Divide param.grad by world_size where it lies, if MPI can reduce that array itself."""
+        grad = None if param.grad is None else param.grad.data
+        xp = backend.get_array_module(param.data)
+        if (type(grad) is not xp.ndarray or grad.dtype != param.data.dtype or grad.shape != param.data.shape
+                or not grad.flags.c_contiguous or not grad.flags.writeable):
+            return None  # (no gradient, or one laid out otherwise): the flat buffer instead
+        xp.multiply(grad, 1.0 / _world.size, out=grad)
+        return grad
+
     def start(self):
-        for i in self.deferred:
-            self._stage(i, self.params[i])
-        self.work = collectives.start_all_reduce(self.flat, "sum")
+        """Stage what waited for the start, then begin the non-blocking all-reduce."""
+        self.buffer = self._stage_in_place(self.params[0]) if self.single else None
+        if self.buffer is None:
+            for i in self.deferred:
+                self._stage(i, self.params[i])
+            self.buffer = self.flat
+        self.work = collectives.start_all_reduce(self.buffer, "sum")
 
     def finish(self):
-        """Wait for the sum of the shares (the mean) and make each `.grad` a view of its slot."""
+        """Wait for the sum of the shares (the mean); in the flat buffer, make each `.grad` a view of its slot."""
         self.work.wait()
+        self.work = None
+        if self.buffer is not self.flat:
+            self.buffer = None
+            return  # reduced inside the gradient's own array: .grad holds the mean already
         for i, p in enumerate(self.params):
             if self.count_users and self.flat[self.offsets[-1] + i] == 0:
                 continue  # no rank computed a gradient for it: leave .grad as it is
@@ -147,8 +168,7 @@ class Bucket:
             else:
                 # The same Tensor object, now holding the mean (what PyTorch's in-place copy leaves).
                 p.grad.data = mean
-        self.work = None
-        self.flat = None  # handed out: the next iteration stages into a fresh buffer
+        self.buffer = self.flat = None  # handed out: the next iteration stages into a fresh buffer
 
 
 class GradientReducer:
@@ -187,10 +207,11 @@ class GradientReducer:
         self.reset()
 
     def abandon(self):
-        """Wait for started messages before buffers are reused (an unfinished MPI request must not dangle)."""
+        """Finish the started messages (an unfinished MPI request must not dangle): their gradients hold
+        the mean, those of the buckets that never started this rank's own gradient."""
         for b in self.buckets:
             if b.work is not None:
-                b.work.wait()
+                b.finish()
         self.reset()
 
     def gradient_ready(self, param):

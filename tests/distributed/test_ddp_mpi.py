@@ -281,12 +281,14 @@ def test_a_backward_that_misses_a_parameter_is_reported_at_the_next_forward():
         ddp.finish_gradient_sync()
 
 
-def test_kept_gradients_never_change_and_zero_grad_without_none_accumulates_in_the_same_tensors():
-    # .grad becomes a view of its bucket: the bucket must be a fresh buffer at every step, or a
-    # gradient kept from an earlier step would silently take the next step's values.
+@pytest.mark.parametrize("bucket_cap_mb", [1e-6, 100.0], ids=["reduced_in_place", "flat_bucket"])
+def test_kept_gradients_never_change_and_zero_grad_without_none_accumulates_in_the_same_tensors(bucket_cap_mb):
+    # One parameter per bucket: each gradient is reduced in its own array. One bucket for all: .grad
+    # becomes a view of the flat buffer, which must be a fresh one at every step, or a gradient kept
+    # from an earlier step would silently take the next step's values.
     autograd.manual_seed(0)
     model = make_mlp().double()
-    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=100)    # one bucket for all
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
     local = make_mlp().double()
     local.load_state_dict(model.state_dict())
     opt = optim.SGD(ddp.parameters(), lr=0.1)
@@ -313,3 +315,22 @@ def test_kept_gradients_never_change_and_zero_grad_without_none_accumulates_in_t
     for p, h, g0, g1 in zip(model.parameters(), held, *local_sums):
         assert p.grad is h                            # the tensor the caller holds has the mean
         numpy.testing.assert_allclose(h.numpy(), (g0 + g1) / 2, rtol=1e-12, atol=1e-15)
+
+
+def test_buckets_that_never_started_leave_this_ranks_gradients_as_backward_left_them():
+    autograd.manual_seed(0)
+    model = TwoBranches().double()
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-6)   # c's buckets come first in the order
+    local = TwoBranches().double()
+    local.load_state_dict(model.state_dict())
+    x = autograd.tensor(numpy.random.default_rng(RANK).standard_normal((4, 3)))
+    ddp(x, use_b=True, use_c=True).sum().backward()               # the first forward checks usage
+    opt = optim.SGD(ddp.parameters(), lr=0.1)
+    opt.zero_grad()
+    ddp(x, use_b=True).sum().backward()                           # c gets no gradient: nothing starts
+    local(x, use_b=True).sum().backward()
+    with pytest.raises(autograd.DistributedError, match="did not produce gradients for c.bias, c.weight"):
+        ddp(x, use_b=True)
+    for p, q in zip(model.parameters(), local.parameters()):
+        if q.grad is not None:
+            numpy.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())   # not divided, not averaged
