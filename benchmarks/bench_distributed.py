@@ -11,6 +11,11 @@ Three measurements, each at one BLAS thread per process:
    with bucketed all-reduces started from the engine's hooks (overlap), with
    the same buckets reduced after backward (none), and without communication
    (no_sync); hidden share = 1 - (overlap - no_sync) / (none - no_sync).
+4. Where the time of a step goes, on each rank (an instrumented pass after the
+   timed ones, buckets reduced after backward): compute, staging the gradients
+   into the buckets, waiting for the slower rank (a barrier before the first
+   all-reduce), the all-reduces themselves, the optimizer; and the budget that
+   1.7x the throughput of one process leaves for the communication.
 
 Run it plainly; it launches itself under `mpirun -n 1` and `mpirun -n 2`,
 alternating the launches so that machine noise hits both alike:
@@ -33,6 +38,79 @@ SIZES = [784, 1000, 1000, 10]
 
 
 # ---------------------------------------------------------------- inside each MPI process
+
+
+def decompose(ddp, opt, loss_fn, x, y, comm, steps, mode):
+    """Mean milliseconds per step of each piece of a step on this rank, in `mode` ("overlap" or "none").
+
+    The reducer's methods are wrapped with clocks for this pass only. After backward ("none"),
+    a barrier before the reduction separates waiting for the slower rank from the all-reduce.
+    """
+    from autograd.distributed import buckets, collectives
+
+    clock = time.perf_counter
+    spent = dict.fromkeys(["reducer", "stage", "post", "test", "wait", "finish", "barrier", "reduce_now"], 0.0)
+    originals = []
+
+    def clocked(owner, name, key, barrier_first=False, excluding_stage=False):
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+
+        def timed(*args, **kwargs):
+            if barrier_first:
+                start = clock()
+                comm.Barrier()
+                spent["barrier"] += clock() - start
+            start, staged = clock(), spent["stage"]
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[key] += clock() - start - (spent["stage"] - staged if excluding_stage else 0.0)
+        setattr(owner, name, timed)
+
+    clocked(buckets.GradientReducer, "gradient_ready", "reducer")  # everything the hooks do
+    clocked(buckets.Bucket, "_stage", "stage")              # grad / world into a flat bucket
+    clocked(buckets.Bucket, "_stage_in_place", "stage")     # grad / world where it lies (one-parameter buckets)
+    clocked(buckets.Bucket, "start", "post", excluding_stage=True)   # posts the Iallreduce
+    clocked(collectives.Work, "is_completed", "test")   # MPI moves messages only inside MPI calls
+    clocked(collectives.Work, "wait", "wait")
+    clocked(buckets.Bucket, "finish", "finish")         # wait + making .grad views of the slots
+    if comm is not None and mode == "none":
+        clocked(buckets.GradientReducer, "reduce_now", "reduce_now", barrier_first=True)
+    ddp.overlap_with_backward = mode != "none"
+    samples = []
+    try:
+        for _ in range(steps + 3):
+            for key in spent:
+                spent[key] = 0.0
+            t0 = clock()
+            opt.zero_grad()
+            loss = loss_fn(ddp(x), y)
+            t1 = clock()
+            loss.backward()
+            t2 = clock()
+            in_backward = spent["reducer"]
+            ddp.finish_gradient_sync()
+            t3 = clock()
+            opt.step()
+            t4 = clock()
+            samples.append({
+                "forward": t1 - t0,
+                "backward (compute)": (t2 - t1) - in_backward,
+                "stage": spent["stage"],
+                "wait for the other rank": spent["barrier"],
+                "all-reduce": spent["post"] + spent["test"] + spent["wait"],
+                ".grad views": spent["finish"] - spent["wait"],
+                "bookkeeping": spent["reducer"] - spent["stage"] - spent["post"] - spent["test"] - spent["finish"]
+                + (t3 - t2) - (spent["reducer"] - in_backward) - spent["barrier"],
+                "optimizer step": t4 - t3,
+                "step": t4 - t0})
+    finally:
+        for owner, name, original in reversed(originals):
+            setattr(owner, name, original)
+        ddp.overlap_with_backward = True
+    samples = samples[3:]  # warm-up
+    return {key: 1e3 * statistics.fmean(s[key] for s in samples) for key in samples[0]}
 
 
 def worker(steps, rounds, bucket_cap_mb):
@@ -95,6 +173,11 @@ def worker(steps, rounds, bucket_cap_mb):
               "step_seconds": {mode: statistics.median(t) for mode, t in times.items()},
               "best_step_seconds": {mode: min(t) for mode, t in times.items()},
               "cpu_seconds": {mode: statistics.median(t) for mode, t in cpu_seconds.items()}}
+
+    result["pieces"] = {}
+    for mode in (["none", "overlap"] if world > 1 else ["overlap"]):
+        pieces = decompose(ddp, opt, loss_fn, x, y, comm, steps * rounds, mode)
+        result["pieces"][mode] = comm.gather(pieces, root=0) if comm is not None else [pieces]
 
     if world > 1:  # all-reduce time against the message size
         sizes = [2 ** k for k in range(10, 24, 2)] + [gradient_bytes // 4]
@@ -187,6 +270,7 @@ def main():
         fastest = min(r["best_allreduce_seconds"][size] for r in two_results)
         print(f"    {int(size):>10,d} B  {seconds * 1e6:9.1f} us  {int(size) / seconds / 1e9:6.2f} GB/s;"
               f"  {fastest * 1e6:9.1f} us  {int(size) / fastest / 1e9:6.2f} GB/s")
+    print_decomposition(runs, one, best_one, two, best)
     load = os.getloadavg()[0]
     print(f"  load average at the end: {load:.1f} runnable processes on {os.cpu_count()} cores "
           "(near 2 the figures above measure this code; far above, they measure the other load)")
@@ -195,6 +279,31 @@ def main():
             json.dump(runs, f, indent=1)
     if args.plot:
         plot(args.plot, runs, load)
+
+
+def print_decomposition(runs, one, best_one, two, best):
+    """Where a step's time goes on each rank, and what 1.7x the throughput of one process leaves."""
+    columns = [("1 process", [r["pieces"]["overlap"][0] for r in runs[1]])]
+    for mode in ("none", "overlap"):
+        columns += [(f"{mode}, rank {rank}", [r["pieces"][mode][rank] for r in runs[2]]) for rank in (0, 1)]
+    print("  where the time of a step goes (ms per step: means over an instrumented pass, medians over launches; "
+          "2 processes with the buckets reduced after backward (none) and during it (overlap)):")
+    print("    " + f"{'':24s}" + "".join(f"{name:>17s}" for name, _ in columns))
+    for key in columns[0][1][0]:
+        print("    " + f"{key:24s}" + "".join(f"{statistics.median(p[key] for p in pieces):17.2f}"
+                                            for _, pieces in columns))
+    if "no_sync" not in two:
+        return
+    gradients = str(runs[2][0]["gradient_bytes"])
+    allreduce = statistics.median(r["allreduce_seconds"][gradients] for r in runs[2])
+    best_allreduce = min(r["best_allreduce_seconds"][gradients] for r in runs[2])
+    for label, t1, t2, no_sync, reduce in (("median", one, two, two["no_sync"], allreduce),
+                                           ("best round", best_one, best, best["no_sync"], best_allreduce)):
+        budget = 2 * t1 / 1.7
+        print(f"  1.7x target ({label}): a 2-process step within {budget * 1e3:.2f} ms (2 x {t1 * 1e3:.2f} / 1.7); "
+              f"without communication it takes {no_sync * 1e3:.2f} ms, which leaves {(budget - no_sync) * 1e3:.2f} ms "
+              f"for all of it; the all-reduce of the gradients alone takes {reduce * 1e3:.2f} ms; the step with it "
+              f"took {t2['overlap'] * 1e3:.2f} ms (overlap), {t2['none'] * 1e3:.2f} ms (after backward)")
 
 
 def plot(path, runs, load):
