@@ -138,7 +138,7 @@ class Bucket:
         grad = None if param.grad is None else param.grad.data
         xp = backend.get_array_module(param.data)
         if (type(grad) is not xp.ndarray or grad.dtype != param.data.dtype or grad.shape != param.data.shape
-                or not grad.flags.c_contiguous or not grad.flags.writeable):
+                or not grad.flags.c_contiguous or not getattr(grad.flags, "writeable", True)):  # (CuPy: no flag)
             return None  # (no gradient, or one laid out otherwise): the flat buffer instead
         xp.multiply(grad, 1.0 / _world.size, out=grad)
         return grad
