@@ -68,6 +68,23 @@ def test_ddp_in_one_process_trains_exactly_like_the_module():
     assert list(ddp.state_dict()) == ["module." + k for k in model.state_dict()]  # as PyTorch's DDP
 
 
+def test_a_one_parameter_bucket_reduces_the_gradient_in_place_unless_it_is_laid_out_otherwise():
+    from autograd.distributed.buckets import Bucket
+
+    for layout, in_place in (("C", True), ("transposed", False)):
+        p = autograd.tensor(numpy.zeros((3, 4)), requires_grad=True)
+        g = numpy.arange(12.0).reshape(3, 4) if layout == "C" else numpy.arange(12.0).reshape(4, 3).T
+        p.grad = autograd.tensor(numpy.zeros((3, 4)))
+        p.grad.data = array = g              # (as a hook or the user may leave it)
+        bucket = Bucket(0, [p])
+        bucket.add(p)
+        bucket.start()                       # a world of one: the all-reduce is the identity
+        assert (bucket.buffer is array) == in_place
+        bucket.finish()
+        assert (p.grad.data is array) == in_place   # otherwise a view of the flat buffer, C-ordered
+        numpy.testing.assert_array_equal(p.grad.numpy(), g)
+
+
 def test_importing_works_without_mpi4py_and_using_it_names_the_extra():
     code = """
         import sys
