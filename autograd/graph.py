@@ -98,6 +98,9 @@ class Function:
     formula = None         # the local derivative, shown in backward diagrams
     _saved = ()
     _create_graph = False
+    _keep_saved = False    # set by the engine for a backward with retain_graph=True: then what forward saved
+                           # must stay intact (otherwise a backward may reuse a saved buffer for its result,
+                           # since the engine frees it right after)
     _output_hooks = None   # {output index: [hook, ...]} for hooks on non-leaf tensors
     _retained = None       # {output index: weakref to a tensor that retains its grad}
     _trace = None          # anomaly mode: where in the user's code the node was created
@@ -417,6 +420,8 @@ class _Sweep:
                 else:
                     if type(grads[0]) is not _ndarray:
                         node.xp = backend.namespace(grads[0])
+                    if retain_graph:
+                        node._keep_saved = True
                     input_grads = node.backward(grads[0]) if len(grads) == 1 else node.backward(*grads)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)

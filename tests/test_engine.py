@@ -199,6 +199,20 @@ def test_retain_graph_allows_a_second_backward():
     numpy.testing.assert_allclose(x.grad.numpy(), 4 * (1 - numpy.tanh([1.0, 2.0]) ** 2))
 
 
+def test_a_backward_that_reuses_a_saved_buffer_leaves_it_intact_when_the_graph_is_retained():
+    # cross_entropy writes its gradient into its saved softmax when the engine frees it afterwards
+    logits = f64([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]])
+    target = numpy.array([1, 2])
+    loss = autograd.cross_entropy(logits, target)
+    loss.backward(retain_graph=True)
+    first = logits.grad.numpy().copy()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    numpy.testing.assert_allclose(logits.grad.numpy(), 3 * first, rtol=1e-12)
+    probs = numpy.exp(logits.data) / numpy.exp(logits.data).sum(axis=1, keepdims=True)
+    numpy.testing.assert_allclose(first, (probs - numpy.eye(3)[target]) / 2, rtol=1e-12)
+
+
 def test_a_100000_op_chain_backpropagates_without_recursion():
     x = f64(numpy.ones(4))
     y = x

@@ -189,13 +189,15 @@ class CrossEntropy(_ClassIndexLoss):
             probs = self.xp.softmax(logits, axis=-1)
             q = self._target_distribution(logits.dtype, logits.data, smoothing)
             return (probs - q) * row_grad.reshape(row_grad.shape + (1,)), None
-        # Plain backward: (p − q) × row_grad, without building the dense one-hot q.
+        # Plain backward: (p − q) × row_grad, without building the dense one-hot q, written into the
+        # softmax's own buffer when the engine frees it after this backward (at a language model's output
+        # that buffer is (rows, vocabulary): a second one of that size costs more than the arithmetic).
         scale = row_grad.reshape(-1, 1)
-        grad_scores = probs * scale
+        grad_scores = probs * scale if self._keep_saved else self.xp.multiply(probs, scale, out=probs)
         grad_scores[self.rows, self.picked] -= (1.0 - smoothing) * scale[:, 0]
         if smoothing:
             grad_scores -= (smoothing / probs.shape[1]) * scale
-        return grad_scores.reshape(logits.shape), None
+        return (grad_scores if grad_scores.shape == logits.shape else grad_scores.reshape(logits.shape)), None
 
 
 class NLLLoss(_ClassIndexLoss):
