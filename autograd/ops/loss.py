@@ -193,7 +193,11 @@ class CrossEntropy(_ClassIndexLoss):
         # softmax's own buffer when the engine frees it after this backward (at a language model's output
         # that buffer is (rows, vocabulary): a second one of that size costs more than the arithmetic).
         scale = row_grad.reshape(-1, 1)
-        grad_scores = probs * scale if self._keep_saved else self.xp.multiply(probs, scale, out=probs)
+        if self._keep_saved:
+            grad_scores = probs * scale
+        else:
+            probs *= scale
+            grad_scores = probs
         grad_scores[self.rows, self.picked] -= (1.0 - smoothing) * scale[:, 0]
         if smoothing:
             grad_scores -= (smoothing / probs.shape[1]) * scale
