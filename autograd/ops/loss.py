@@ -161,18 +161,19 @@ class CrossEntropy(_ClassIndexLoss):
     def forward(self, logits, target):
         xp = self.xp
         scores = self._prepare(logits, target)
-        # Softmax rows, computed in place in one buffer: shift by the max, exp, normalise.
+        # Softmax rows in one buffer: shift by the max and exp in place; the division by each row's
+        # total waits for backward, where it joins the scaling by the incoming gradient (one pass over
+        # the (rows, classes) buffer fewer, which at a language model's output is most of the cost).
         largest = scores.max(axis=1, keepdims=True)
-        probs = scores - largest
-        xp.exp(probs, out=probs)
-        total = probs.sum(axis=1, keepdims=True)
-        probs /= total
+        exps = scores - largest
+        xp.exp(exps, out=exps)
+        total = exps.sum(axis=1, keepdims=True)
         log_normaliser = (largest + xp.log(total)).reshape(-1)  # log Σ_c exp(z_c) per row
         losses = log_normaliser - scores[self.rows, self.picked]  # −log p_target
         smoothing = self.label_smoothing
         if smoothing:  # −(ε/V) Σ_c log p_c = ε (log Σ exp z − mean_c z_c)
             losses = (1.0 - smoothing) * losses + smoothing * (log_normaliser - scores.mean(axis=1))
-        self.save_for_backward(logits, probs)
+        self.save_for_backward(logits, exps, total)   # softmax = exps / total
         return self._output(losses)
 
     formula = "∂L/∂z = softmax(z) − onehot(t)"
@@ -180,7 +181,7 @@ class CrossEntropy(_ClassIndexLoss):
     def backward(self, grad):
         if not self.needs_input_grad[0]:
             return None, None
-        logits, probs = self.saved_tensors
+        logits, exps, total = self.saved_tensors
         row_grad = grad * self.weights  # the gradient reaching each row's loss, shape (...)
         smoothing = self.label_smoothing
         if hasattr(grad, "creator"):
@@ -189,18 +190,19 @@ class CrossEntropy(_ClassIndexLoss):
             probs = self.xp.softmax(logits, axis=-1)
             q = self._target_distribution(logits.dtype, logits.data, smoothing)
             return (probs - q) * row_grad.reshape(row_grad.shape + (1,)), None
-        # Plain backward: (p − q) × row_grad, without building the dense one-hot q, written into the
-        # softmax's own buffer when the engine frees it after this backward (at a language model's output
-        # that buffer is (rows, vocabulary): a second one of that size costs more than the arithmetic).
+        # Plain backward: (p − q) × row_grad = exps × (row_grad / total) − q × row_grad, without building
+        # the dense one-hot q, written into the saved exps buffer when the engine frees it after this
+        # backward (at a language model's output that buffer is (rows, vocabulary): a second one of that
+        # size costs more than the arithmetic).
         scale = row_grad.reshape(-1, 1)
         if self._keep_saved:
-            grad_scores = probs * scale
+            grad_scores = exps * (scale / total)
         else:
-            probs *= scale
-            grad_scores = probs
+            exps *= scale / total
+            grad_scores = exps
         grad_scores[self.rows, self.picked] -= (1.0 - smoothing) * scale[:, 0]
         if smoothing:
-            grad_scores -= (smoothing / probs.shape[1]) * scale
+            grad_scores -= (smoothing / exps.shape[1]) * scale
         return (grad_scores if grad_scores.shape == logits.shape else grad_scores.reshape(logits.shape)), None
 
 
