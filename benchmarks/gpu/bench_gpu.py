@@ -141,7 +141,22 @@ def bench_lstm(args):
                   target=1.5 if args.size == "large" else None)
 
 
-# ---------------------------------------------------------------- MLP
+# ---------------------------------------------------------------- MLP and convnet: one classifier step
+
+
+def classifier_step(model, loss_fn, optimizer):
+    """One SGD step of a classifier; the same code drives autograd's model and PyTorch's.
+
+    >>> step = classifier_step(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
+    >>> loss = step(x, y)
+    """
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
 
 
 def bench_mlp(args):
@@ -153,16 +168,7 @@ def bench_mlp(args):
     for a, b in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(a, b), nn.ReLU()]
     model = nn.Sequential(*layers[:-1]).to("cuda")
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def ours(x, y):
-        loss = loss_fn(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
+    ours = classifier_step(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
     contenders = {"autograd": ours}
     data = [(rng.normal(size=(batch, sizes[0])).astype(numpy.float32), rng.integers(0, sizes[-1], size=batch))
             for _ in range(args.rounds + args.warmup)]
@@ -172,17 +178,9 @@ def bench_mlp(args):
         for a, b in zip(sizes[:-1], sizes[1:]):
             t_layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
         t_model = torch.nn.Sequential(*t_layers[:-1]).to(device)
-        t_opt = torch.optim.SGD(t_model.parameters(), lr=0.01)
-
-        def theirs(x, y):
-            loss = torch.nn.functional.cross_entropy(t_model(x), y)
-            t_opt.zero_grad()
-            loss.backward()
-            t_opt.step()
-            return loss
-
         name = f"pytorch ({device})"
-        contenders[name] = theirs
+        contenders[name] = classifier_step(t_model, torch.nn.functional.cross_entropy,
+                                           torch.optim.SGD(t_model.parameters(), lr=0.01))
         batches[name] = [tuple(torch.from_numpy(a).to(device) for a in d) for d in data]
     times = _interleave(contenders, batches, args.warmup, torch, device)
     return report(f"mlp_{'small' if args.size == 'small' else 'b' + str(batch)}", times,
@@ -204,17 +202,10 @@ def _interleave(contenders, batches, warmup, torch, device):
     return times
 
 
-# ---------------------------------------------------------------- convolution (once autograd.nn.Conv2d exists)
+# ---------------------------------------------------------------- convolution
 
 
 def bench_conv(args):
-    if not hasattr(nn, "Conv2d"):
-        print("conv: autograd.nn.Conv2d does not exist yet: skipped")
-        result = {"benchmark": "conv", "skipped": "autograd.nn.Conv2d does not exist"}
-        if args.out:
-            with open(os.path.join(args.out, "bench_conv.json"), "w") as f:
-                json.dump(result, f)
-        return result
     batch, side = CONV_SIZES["small" if args.size == "small" else "full"]
     torch, device = torch_device()
     rng = numpy.random.default_rng(0)
@@ -222,16 +213,7 @@ def bench_conv(args):
     flat = 16 * (side - 4) * (side - 4)
     model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Flatten(),
                           nn.Linear(flat, 10)).to("cuda")
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def ours(x, y):
-        loss = loss_fn(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
+    ours = classifier_step(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
     data = [(rng.normal(size=(batch, 1, side, side)).astype(numpy.float32), rng.integers(0, 10, size=batch))
             for _ in range(args.rounds + args.warmup)]
     contenders = {"autograd": ours}
@@ -239,17 +221,9 @@ def bench_conv(args):
     if torch is not None:
         t_model = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 16, 3),
                                       torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(flat, 10)).to(device)
-        t_opt = torch.optim.SGD(t_model.parameters(), lr=0.01)
-
-        def theirs(x, y):
-            loss = torch.nn.functional.cross_entropy(t_model(x), y)
-            t_opt.zero_grad()
-            loss.backward()
-            t_opt.step()
-            return loss
-
         name = f"pytorch ({device})"
-        contenders[name] = theirs
+        contenders[name] = classifier_step(t_model, torch.nn.functional.cross_entropy,
+                                           torch.optim.SGD(t_model.parameters(), lr=0.01))
         batches[name] = [tuple(torch.from_numpy(a).to(device) for a in d) for d in data]
     times = _interleave(contenders, batches, args.warmup, torch, device)
     return report("conv", times, dict(batch=batch, side=side), args.out)
