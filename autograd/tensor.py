@@ -207,12 +207,6 @@ class TensorDescription(tuple):
     requires_grad = True
     _versions = None
 
-    @staticmethod
-    def of(tensor):
-        data = tensor.data
-        return tuple.__new__(TensorDescription, (data.shape, data.dtype, tensor.name, tensor.creator,
-                                                 tensor.output_index))
-
     shape = property(lambda self: self[0])
     dtype = property(lambda self: self[1])
     name = property(lambda self: self[2])

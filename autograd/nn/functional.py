@@ -171,15 +171,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 # ---------------------------------------------------------------- losses
 
 
-def _reduce(losses, reduction):
-    return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.mean()
-
-
 def _elementwise_weight(op, fn, input, target, reduction, weight):  # noqa: A002
     if weight is None:
         return fn(input, target, reduction=reduction)
     ops.loss._check_reduction(op, reduction)
-    return _reduce(fn(input, target, reduction="none") * weight, reduction)
+    return ops.loss._reduced(fn(input, target, reduction="none") * weight, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002

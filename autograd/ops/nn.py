@@ -302,8 +302,6 @@ declare("log_softmax", log_softmax, _np_log_softmax, _softmax_samples, shaped=un
         error_inputs=_errors_of("log_softmax"))
 # Dropout is random while training; its declared forms are the deterministic ones (the
 # train-mode mask and scaling are checked in tests/test_ops_nn_extra.py).
-# Dropout is random while training; its declared forms are the deterministic ones (the
-# train-mode mask and scaling are checked in tests/test_ops_nn_extra.py).
 declare("dropout", dropout, lambda x, p=0.5, training=True: x,
         lambda rng: [Sample((uniform(rng, (2, 3)),), {"training": False}, "evaluation"),
                      Sample((uniform(rng, (4,)),), {"p": 0.0}, "p = 0")],

@@ -23,7 +23,7 @@ from .. import backend
 from ..errors import ShapeError, ArgumentError
 from ..graph import Function
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .conv import _pad_or_crop, _windows, _tuple, ConvTranspose, Conv
 from .linalg import matmul
 from .shape import reshape
@@ -219,7 +219,7 @@ def _max_pool(op, spatial, input, kernel_size, stride, padding, dilation, ceil_m
     x4, lead = _prepare(input, spatial)
     settings = (_as_2d(spatial, kernel, 1), _as_2d(spatial, stride, 1), ((0, 0),) * (2 - spatial) + pads,
                 _as_2d(spatial, dilation, 1))
-    data = x4.data if isinstance(x4, Tensor) else x4
+    data = unwrap(x4)
     pool = MaxPool(*settings)
     y = _finish(pool(x4), lead, spatial)
     winner, pool.indices_source = pool.indices_source, None
@@ -273,7 +273,7 @@ def _avg_pool(op, spatial, input, kernel_size, stride, padding, ceil_mode, count
     kernel, stride, pads, dilation, out = _pool_geometry(op, input.shape, spatial, kernel_size, stride, padding,
                                                          1, ceil_mode)
     x4, lead = _prepare(input, spatial)
-    data = x4.data if isinstance(x4, Tensor) else x4
+    data = unwrap(x4)
     if divisor_override:
         scale = numpy.full(out, 1.0 / divisor_override)
     else:
@@ -339,7 +339,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """
     _rank("adaptive_avg_pool2d", input, 2)
     oh, ow = _output_size("adaptive_avg_pool2d", output_size, input.shape, 2)
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     rows = _constant_like(_averaging_matrix(input.shape[-2], oh, numpy.float64), data)
     cols = _constant_like(_averaging_matrix(input.shape[-1], ow, numpy.float64).T, data)
     return matmul(matmul(rows, input), cols)
@@ -352,7 +352,7 @@ def adaptive_avg_pool1d(input, output_size):  # noqa: A002
     """
     _rank("adaptive_avg_pool1d", input, 1)
     ol, = _output_size("adaptive_avg_pool1d", output_size, input.shape, 1)
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     return matmul(input, _constant_like(_averaging_matrix(input.shape[-1], ol, numpy.float64).T, data))
 
 
@@ -412,7 +412,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     """
     _rank("adaptive_max_pool2d", input, 2)
     oh, ow = _output_size("adaptive_max_pool2d", output_size, input.shape, 2)
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     xp = backend.namespace(data)
     h, w = data.shape[-2:]
     index = xp.zeros(data.shape[:-2] + (oh * ow,), dtype=numpy.int64)
@@ -462,7 +462,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest"):  # noqa: A
     else:
         scales = tuple(float(v) for v in numpy.broadcast_to(scale_factor, (spatial,)))
         sizes = tuple(int(math.floor(n * s)) for n, s in zip(in_sizes, scales))
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     mats = [_constant_like(_interpolation_matrix(n, o, "nearest" if mode == "nearest" else "linear", s), data)
             for n, o, s in zip(in_sizes, sizes, scales)]
     if spatial == 1:
@@ -499,7 +499,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     for size, k, d, p in zip(input.shape[2:], kernel, dilation, padding):
         if d * (k - 1) + 1 > size + 2 * p:
             raise ShapeError(f"unfold: the kernel {kernel} is larger than the padded input {tuple(input.shape)}")
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     y = Conv(stride, tuple((p, p) for p in padding), dilation, c)(input, _selection_weight(c, kernel, data))
     return reshape(y, (n, y.shape[1], -1))
 
@@ -520,7 +520,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
         raise ShapeError(f"fold: input {tuple(input.shape)} does not fit kernel {kernel} and output {out} "
                          f"({blocks[0]}×{blocks[1]} blocks of {kk} values per channel expected)")
     c = ckk // kk
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     x = reshape(input, (n, ckk, blocks[0], blocks[1]))
     full = [(b - 1) * s + d * (k - 1) + 1 for b, s, d, k in zip(blocks, stride, dilation, kernel)]
     pads = tuple((p, f - p - o) for p, f, o in zip(padding, full, out))
@@ -584,7 +584,7 @@ def dropout2d(input, p=0.5, training=True):  # noqa: A002
         raise ShapeError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
     if not training or p == 0:
         return input * 1.0
-    data = input.data if isinstance(input, Tensor) else input
+    data = unwrap(input)
     mask_shape = tuple(input.shape[:-2]) + (1, 1)
     if p == 1:
         return input * backend.namespace(data).zeros(mask_shape, dtype=data.dtype)

@@ -13,23 +13,19 @@ import numpy
 
 from .. import backend, return_types
 from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .arguments import normalize_dim, same_device
 from .elementwise import mul, where
 from .reduce import _array_like, sum as reduce_sum
-from .registry import REGISTRY, declare, uniform, distinct, Sample, error_cases
+from .registry import declare, uniform, distinct, Sample, error_cases
 from .shape import GetItem, SetItem, add_at, getitem, squeeze
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "tril", "triu", "diag", "trace",
            "sort", "argsort", "topk"]
 
 
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
 def _integer_index(op, index, xp):
-    array = xp.asarray(_data(index))
+    array = xp.asarray(unwrap(index))
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{op}: index must be an integer tensor, not {array.dtype}")
     return array.astype(numpy.int64, copy=False)
@@ -40,7 +36,7 @@ def _along_dim_index(op, x, dim, index):
 
     PyTorch's gather rule: index has x's number of dims and is no larger than x on the other dims.
     """
-    xp = backend.get_array_module(_data(x))
+    xp = backend.get_array_module(unwrap(x))
     index = _integer_index(op, index, xp)
     if index.ndim != x.ndim:
         raise ShapeError(f"{op}: index of shape {tuple(index.shape)} must have as many dims as the input "
@@ -70,14 +66,14 @@ def gather(input, dim, index):  # noqa: A002 (PyTorch's argument names)
 def _source(op, src, index, like):
     """src cut to index's shape (PyTorch uses src's leading part), or a number broadcast to it."""
     if isinstance(src, (int, float)):
-        return backend.get_array_module(_data(like)).full(tuple(_data(index).shape), src, dtype=like.dtype)
+        return backend.get_array_module(unwrap(like)).full(tuple(unwrap(index).shape), src, dtype=like.dtype)
     src = _array_like(src)
-    if src.ndim != len(_data(index).shape) or any(s < n for s, n in zip(src.shape, _data(index).shape)):
+    if src.ndim != len(unwrap(index).shape) or any(s < n for s, n in zip(src.shape, unwrap(index).shape)):
         raise ShapeError(f"{op}: src of shape {tuple(src.shape)} must be at least as large as index of shape "
-                         f"{tuple(_data(index).shape)} on every dim")
-    if tuple(src.shape) == tuple(_data(index).shape):
+                         f"{tuple(unwrap(index).shape)} on every dim")
+    if tuple(src.shape) == tuple(unwrap(index).shape):
         return src
-    return getitem(src, tuple(slice(0, n) for n in _data(index).shape))
+    return getitem(src, tuple(slice(0, n) for n in unwrap(index).shape))
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
@@ -120,7 +116,7 @@ def index_select(input, dim, index):  # noqa: A002
     """
     x = _array_like(input)
     d = normalize_dim("index_select", dim, x.ndim)
-    xp = backend.get_array_module(_data(x))
+    xp = backend.get_array_module(unwrap(x))
     index = _integer_index("index_select", index, xp)
     if index.ndim > 1:
         raise ShapeError(f"index_select: index must be 1-D, got shape {tuple(index.shape)}")
@@ -138,12 +134,12 @@ def masked_fill(input, mask, value):  # noqa: A002
 
     >>> autograd.masked_fill(scores, ~allowed, float("-inf"))
     """
-    mask_data = _data(mask)
+    mask_data = unwrap(mask)
     if getattr(mask_data, "dtype", None) != numpy.bool_:
         raise DTypeError(f"masked_fill: mask must be a bool tensor, not {getattr(mask_data, 'dtype', type(mask))}")
     x = _array_like(input)
     if not isinstance(value, Tensor):
-        value = backend.get_array_module(_data(x)).asarray(value, dtype=x.dtype)
+        value = backend.get_array_module(unwrap(x)).asarray(value, dtype=x.dtype)
     return where(mask_data, value, x)
 
 
@@ -203,7 +199,7 @@ def trace(input):  # noqa: A002
 
 
 def _order(op, x, dim, descending, stable):
-    data = _data(x)
+    data = unwrap(x)
     xp = backend.get_array_module(data)
     if data.ndim == 0:
         return Tensor._from_op(xp.zeros((), dtype=numpy.int64), None, 0)
@@ -306,7 +302,10 @@ declare("scatter", scatter, _np_scatter,
         error_inputs=error_cases((([2, 3], 1, numpy.array([[0]]), numpy.ones((1,))), {}, ShapeError, "src")))
 declare("scatter_add", scatter_add, _np_scatter_add,
         lambda rng: [Sample((uniform(rng, (4,)), 0, numpy.array([0, 0, 3]), uniform(rng, (3,))), description="repeats"),
-                     Sample((uniform(rng, (2, 3)), 1, numpy.array([[2, 2], [0, 1]]), uniform(rng, (2, 3))))])
+                     Sample((uniform(rng, (2, 3)), 1, numpy.array([[2, 2], [0, 1]]), uniform(rng, (2, 3))))],
+        error_inputs=error_cases((([3],), {"dim": 0, "index": numpy.array([5]), "src": numpy.ones(1)},
+                                  IndexOutOfRangeError, r"\[0, 3\)")),
+        formula="∂/∂input = 1\n∂/∂src = the gradient at the scattered places")
 declare("index_select", index_select, lambda x, dim, index: numpy.take(x, index, axis=dim),
         lambda rng: [Sample((uniform(rng, (4, 3)), 0, numpy.array([3, 0, 3]))),
                      Sample((uniform(rng, (2, 5)), -1, numpy.array([4, 1])))],
@@ -321,28 +320,21 @@ declare("tril", tril, numpy.tril,
                      Sample((uniform(rng, (4, 3)), -1))],
         error_inputs=error_cases((([3],), {}, ShapeError, "at least 2 dims")))
 declare("triu", triu, numpy.triu,
-        lambda rng: [Sample((uniform(rng, (3, 3)),)), Sample((uniform(rng, (2, 3, 4)), -1), description="batched")])
+        lambda rng: [Sample((uniform(rng, (3, 3)),)), Sample((uniform(rng, (2, 3, 4)), -1), description="batched")],
+        error_inputs=error_cases((([3],), {}, ShapeError, "at least 2 dims")))
 declare("diag", diag, _np_diag,
         lambda rng: [Sample((uniform(rng, (3,)),)), Sample((uniform(rng, (2,)), 1)), Sample((uniform(rng, (3, 4)),)),
                      Sample((uniform(rng, (3, 4)), -1))],
         error_inputs=error_cases((([2, 2, 2],), {}, ShapeError, "1-D or 2-D")))
-declare("trace", trace, numpy.trace, lambda rng: [Sample((uniform(rng, (3, 3)),)), Sample((uniform(rng, (2, 4)),))])
+declare("trace", trace, numpy.trace, lambda rng: [Sample((uniform(rng, (3, 3)),)), Sample((uniform(rng, (2, 4)),))],
+        error_inputs=error_cases((([3],), {}, ShapeError, "expects a matrix")), formula="∂y/∂X = I")
+_BAD_ORDERING_DIM = error_cases((([2, 3],), {"dim": 2}, IndexOutOfRangeError, "dim=2 is out of range"))
 declare("sort", sort, _np_sort,
-        lambda rng: [Sample((distinct(rng, (5,)),)), Sample((distinct(rng, (2, 4)),), {"dim": 0, "descending": True})])
+        lambda rng: [Sample((distinct(rng, (5,)),)), Sample((distinct(rng, (2, 4)),), {"dim": 0, "descending": True})],
+        error_inputs=_BAD_ORDERING_DIM)
 declare("argsort", argsort, lambda x, dim=-1, descending=False, stable=False: _np_sort(x, dim, descending)[1],
         lambda rng: [Sample((distinct(rng, (5,)),)), Sample((distinct(rng, (2, 4)),), {"descending": True})],
-        differentiable=False)
+        differentiable=False, error_inputs=_BAD_ORDERING_DIM)
 declare("topk", topk, _np_topk,
         lambda rng: [Sample((distinct(rng, (5,)), 2)), Sample((distinct(rng, (3, 4)), 3), {"dim": 0, "largest": False})],
         error_inputs=error_cases((([5],), {"k": 6}, IndexOutOfRangeError, "k=6")))
-
-
-# bad dims for the ordering ops and the matrix ops declared above without a table
-for _name in ("argsort", "sort"):
-    REGISTRY[_name].error_inputs = error_cases((([2, 3],), {"dim": 2}, IndexOutOfRangeError, "dim=2 is out of range"))
-REGISTRY["triu"].error_inputs = error_cases((([3],), {}, ShapeError, "at least 2 dims"))
-REGISTRY["trace"].error_inputs = error_cases((([3],), {}, ShapeError, "expects a matrix"))
-REGISTRY["scatter_add"].error_inputs = error_cases(
-    (([3],), {"dim": 0, "index": numpy.array([5]), "src": numpy.ones(1)}, IndexOutOfRangeError, r"\[0, 3\)"))
-REGISTRY["scatter_add"].formula = "∂/∂input = 1\n∂/∂src = the gradient at the scattered places"
-REGISTRY["trace"].formula = "∂y/∂X = I"
