@@ -699,6 +699,11 @@ def test_clip_grad_norm_with_a_nan_gradient_behaves_as_pytorch():
     assert float(nn.utils.clip_grad_norm_(inf, 1.0)) == numpy.inf
 
 
+def test_the_max_norm_of_gradients_holding_nan_is_nan_wherever_the_nan_is():
+    for values in ([[numpy.nan], [3.0, 1.0]], [[3.0, 1.0], [numpy.nan]]):   # Python's max() keeps only a first NaN
+        assert numpy.isnan(float(nn.utils.clip_grad_norm_(gradients(values), 1.0, norm_type=numpy.inf)))
+
+
 def test_ptb_rereads_a_file_that_changed(tmp_path):
     path = ptb_files(tmp_path, b"a b c\n")
     first, word_to_id, _ = ptb.load("train", path)

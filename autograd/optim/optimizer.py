@@ -268,6 +268,8 @@ def _decayed(grad, param, weight_decay):
 
 def _follow_device(state, param):
     """Move a parameter's state arrays to its device: the model may have moved since the last step."""
+    if backend.cupy is None:   # (runs for every parameter at every step) without CuPy all is on the CPU
+        return
     device = backend.device_of(param)
     for name, value in state.items():
         if hasattr(value, "shape") and backend.device_of(value) != device:

@@ -49,9 +49,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not params:
         return Tensor(numpy.array(0.0, dtype=backend.get_default_dtype()))
     if math.isinf(norm_type):
-        total = max(float(abs(p.grad.data).max(initial=0)) for p in params)
-        if any(bool(backend.get_array_module(p.grad.data).isnan(p.grad.data).any()) for p in params):
-            total = math.nan  # max() drops NaN; the norm of a vector holding NaN is NaN
+        # An array's max is NaN where it holds one; Python's max() of those could drop it (one pass, not two)
+        largest = [float(abs(p.grad.data).max(initial=0)) for p in params]
+        total = math.nan if any(map(math.isnan, largest)) else max(largest)
     elif norm_type == 2.0:
         # Σ g² per parameter as one BLAS dot product (no temporary arrays), added on the host
         total = math.sqrt(sum(float(backend.get_array_module(p.grad.data).vdot(p.grad.data, p.grad.data))
