@@ -133,10 +133,10 @@ def save(obj, path):
         buffer = io.BytesIO()
         numpy.savez(buffer, **arrays)
         payload = buffer.getvalue()
-    _write_atomically(path, payload)
+    write_atomically(path, payload)
 
 
-def _write_atomically(path, payload):
+def write_atomically(path, payload):
     """Write to a temporary file beside `path`, then rename it over `path`.
 
     The temporary file is removed on any failure, including Ctrl-C and (in the

@@ -17,13 +17,13 @@ import inspect
 import math
 import os
 import re
-import tempfile
 
 import numpy
 
 from .. import backend
 from ..errors import AutogradError
 from ..graph import grad as autograd_grad
+from ..serialization import write_atomically
 from ..tensor import Tensor
 from . import scopes
 from ._graphviz import graphviz
@@ -136,17 +136,7 @@ class Diagram(graphviz.Digraph):
                 f"{', '.join(sorted(supported_formats()))}, not {fmt!r}"
                 + ("; PDF is made from PNG with Pillow: pip install pillow" if fmt == "pdf" else ""))
         data = self.pipe(format=fmt)  # laid out before the file is created: a refusal leaves no file
-        folder = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".diagram-", suffix="." + fmt)
-        try:
-            with os.fdopen(handle, "wb") as f:
-                f.write(data)
-            os.chmod(temporary, 0o666 & ~_umask())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        write_atomically(path, data)   # as checkpoints are written: never a half-written image
         return path
 
 
@@ -156,12 +146,6 @@ class OutputExists(AutogradError, FileExistsError):
 
 class FormatNotSupported(AutogradError, ValueError):
     """A diagram asked for in a format the layout engine cannot make."""
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _pillow_available():
