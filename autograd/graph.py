@@ -329,12 +329,13 @@ def _explain_failure(function, args, error):
 # ---------------------------------------------------------------- backward
 
 
-def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
+def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None, accumulate=False):
     """Back-propagate from `roots` (tensors) seeded with `root_grads` (arrays, or tensors under create_graph).
 
     Without `inputs`, leaf gradients are accumulated into `.grad`. With `inputs`
     (what `autograd.grad` uses), their gradients are returned instead and no
-    `.grad` changes.
+    `.grad` changes; with `accumulate` too (`backward(inputs=...)`), they are
+    accumulated into those tensors' `.grad` only.
     """
     collecting = gc.isenabled()
     gc.disable()   # the graph has no cycles; collections set off by the sweep's allocations are wasted time
@@ -346,10 +347,10 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     finally:
         if collecting:
             gc.enable()
-    if inputs is not None:
+    if inputs is not None and not accumulate:
         return sweep.captured_grads(inputs)
-    for leaf, grad in sweep.leaf_grads.values():
-        sweep.deposit(leaf, grad)
+    for tensor, grad in (sweep.leaf_grads.values() if inputs is None else sweep.reached(inputs)):
+        sweep.deposit(tensor, grad)
     return None
 
 
@@ -503,6 +504,19 @@ class _Sweep:
             for hook in list(leaf_hooks.post_accumulate):
                 hook(leaf)
 
+    def reached(self, inputs):
+        """(tensor, its summed gradient) for each of `inputs` the pass reached, once each (hooks not yet run)."""
+        seen = set()
+        for position, t in enumerate(inputs):
+            if t.creator is None:   # a leaf: what the sweep summed for it
+                entry = self.leaf_grads.get(id(t))
+                grad = None if entry is None else entry[1]
+            else:                   # an intermediate: what its node received
+                grad = self.captured.get(position)
+            if grad is not None and id(t) not in seen:
+                seen.add(id(t))
+                yield t, grad
+
     def captured_grads(self, inputs):
         for position, t in enumerate(inputs):
             if t.creator is None and id(t) in self.leaf_grads:
@@ -628,6 +642,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):   # zip() below would drop the outputs without one
+        raise ShapeError(f"autograd.grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     if retain_graph is None:
         retain_graph = create_graph
     for position, t in enumerate(inputs):

@@ -41,16 +41,19 @@ def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=Non
         raise GraphError("backward() on a tensor that does not require grad "
                          "(no input of the computation had requires_grad=True)")
     seed = graph.initial_grad(self, grad, create_graph)
-    if inputs is not None:  # PyTorch's backward(inputs=...): accumulate into these leaves only
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        grads = graph.grad([self], inputs, [seed if create_graph else Tensor._from_op(seed, None, 0)],
-                           retain_graph=retain_graph or create_graph, create_graph=create_graph,
-                           allow_unused=True)
-        for leaf, g in zip(inputs, grads):
-            if g is not None:
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
-        return
-    graph.backward([self], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+    graph.backward([self], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph,
+                   inputs=_backward_inputs(inputs), accumulate=True)
+
+
+def _backward_inputs(inputs):
+    """PyTorch's backward(inputs=...): accumulate into these tensors only (None: every leaf)."""
+    if inputs is None:
+        return None
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for position, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise GraphError(f"backward: inputs[{position}] is not a tensor that requires grad")
+    return inputs
 
 
 def backward_tensors(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
@@ -72,17 +75,9 @@ def backward_tensors(tensors, grad_tensors=None, retain_graph=None, create_graph
         if not t.requires_grad:
             raise GraphError(f"backward: tensor {position} does not require grad")
     retain_graph = create_graph if retain_graph is None else retain_graph
-    if inputs is not None:
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        grads = graph.grad(tensors, inputs, grad_tensors, retain_graph=retain_graph, create_graph=create_graph,
-                           allow_unused=True)
-        for leaf, g in zip(inputs, grads):
-            if g is not None:
-                g = g if create_graph else Tensor._from_op(g.data, None, 0)
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
-        return
     seeds = [graph.initial_grad(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
-    graph.backward(tensors, seeds, retain_graph=retain_graph, create_graph=create_graph)
+    graph.backward(tensors, seeds, retain_graph=retain_graph, create_graph=create_graph,
+                   inputs=_backward_inputs(inputs), accumulate=True)
 
 
 def detach(self):

@@ -581,3 +581,27 @@ def test_numpy_signatures_of_the_array_makers_under_create_graph():
     assert ops.zeros((2, 3), numpy.float64).shape == (2, 3)
     assert ops.zeros_like(like, "float32").dtype == numpy.float32
     assert ops.ones((2,), dtype=numpy.float32).numpy().tolist() == [1.0, 1.0]
+
+
+def test_backward_with_inputs_gives_each_leaf_its_own_writeable_grad_and_runs_its_hooks():
+    a, b = nn.Parameter(autograd.tensor([1.0, 2.0])), nn.Parameter(autograd.tensor([3.0, 4.0]))
+    finished = []
+    a.register_post_accumulate_grad_hook(lambda p: finished.append(p))
+    (a + b).sum().backward(inputs=[a, b])
+    assert finished == [a]
+    assert not numpy.shares_memory(a.grad.numpy(), b.grad.numpy())
+    with autograd.no_grad():
+        a.grad *= 2                     # writeable, and b's gradient is not touched
+    numpy.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+    numpy.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    (h * h).sum().backward(inputs=[h])          # a non-leaf input accumulates, the leaf does not
+    numpy.testing.assert_array_equal(h.grad.numpy(), [6.0, 12.0])
+    assert x.grad is None
+
+
+def test_grad_refuses_fewer_grad_outputs_than_outputs():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(autograd.ShapeError, match="1 grad_outputs for 2 outputs"):
+        autograd.grad([(x * 2).sum(), (x * 3).sum()], [x], grad_outputs=[autograd.tensor(1.0)])
